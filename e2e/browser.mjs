@@ -1,0 +1,39 @@
+// Launching Debian's Chromium with playwright-core, the way every end-to-end test does.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+export const ARTEFACTS = new URL('../build/e2e/', import.meta.url).pathname;
+mkdirSync(ARTEFACTS, { recursive: true });
+
+/** Starts headless Chromium with WebGPU (SwiftShader) and no background network traffic. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** Opens a page that records console errors and uncaught exceptions in `problems`. */
+export async function openPage(browser, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(url);
+  return { page, problems };
+}
+
+/** Saves a full-page screenshot under build/e2e/. */
+export function screenshot(page, name) {
+  return page.screenshot({ path: `${ARTEFACTS}${name}.png`, fullPage: true });
+}

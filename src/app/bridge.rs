@@ -1,0 +1,119 @@
+//! The page's end of the worker connection: spawn it, send requests, route its events
+//! into signals.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, ArrayBuffer};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker, WorkerOptions};
+
+use super::state::{DatasetState, Progress};
+use crate::data::Builtin;
+use crate::worker::protocol::{Event, Request};
+
+thread_local! {
+    // The page has exactly one worker; wasm in the page is single-threaded.
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// Starts the worker (Trunk builds it as `worker.js` + `worker_bg.wasm` with a loader shim)
+/// and asks it for MNIST once it is ready.
+pub fn spawn(datasets: DatasetState) {
+    let options = WorkerOptions::new();
+    let worker = match Worker::new_with_options("./worker_loader.js", &options) {
+        Ok(w) => w,
+        Err(e) => {
+            datasets
+                .error
+                .set(Some(format!("could not start the worker: {e:?}")));
+            return;
+        }
+    };
+    let on_message =
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            match decode(&event.data()) {
+                Some(event) => apply(event, datasets),
+                None => web_sys::console::error_1(&"unreadable message from the worker".into()),
+            }
+        });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        datasets.loading.set(false);
+        datasets.error.set(Some(
+            "the worker stopped with an error (see the console)".into(),
+        ));
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    WORKER.with(|w| *w.borrow_mut() = Some(worker));
+}
+
+fn decode(data: &JsValue) -> Option<Event> {
+    let parts: Array = data.clone().dyn_into().ok()?;
+    serde_json::from_str(&parts.get(0).as_string()?).ok()
+}
+
+/// Sends a request with the buffers it names; the buffers are transferred, not copied.
+pub fn send(request: &Request, buffers: &[ArrayBuffer]) {
+    let json = serde_json::to_string(request).expect("requests always serialise");
+    let message = Array::of1(&JsValue::from_str(&json));
+    let transfer = Array::new();
+    for b in buffers {
+        message.push(b);
+        transfer.push(b);
+    }
+    WORKER.with(|w| {
+        if let Some(worker) = w.borrow().as_ref() {
+            if let Err(e) = worker.post_message_with_transfer(&message, &transfer) {
+                web_sys::console::error_1(&e);
+            }
+        }
+    });
+}
+
+/// Asks the worker to load a built-in dataset.
+pub fn load_builtin(builtin: Builtin, datasets: DatasetState) {
+    datasets.loading.set(true);
+    datasets.error.set(None);
+    datasets.progress.set(None);
+    send(&Request::LoadBuiltin(builtin), &[]);
+}
+
+fn apply(event: Event, datasets: DatasetState) {
+    match event {
+        Event::Ready => load_builtin(Builtin::Mnist, datasets),
+        Event::Progress {
+            what,
+            received,
+            total,
+        } => datasets.progress.set(Some(Progress {
+            what,
+            received,
+            total,
+        })),
+        Event::DatasetLoaded {
+            summary,
+            samples,
+            parse_ms,
+        } => {
+            datasets.summary.set(Some(summary));
+            datasets.samples.set(samples);
+            datasets.loading.set(false);
+            datasets.error.set(None);
+            datasets.ready_ms.set(Some((now_ms(), parse_ms)));
+        }
+        Event::LoadFailed { message } => {
+            datasets.loading.set(false);
+            datasets.error.set(Some(message));
+        }
+    }
+}

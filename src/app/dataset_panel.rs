@@ -1,0 +1,199 @@
+//! The dataset card: choose or drop a dataset, watch it download, see what is in it.
+
+use js_sys::ArrayBuffer;
+use leptos::ev;
+use leptos::leptos_dom::helpers::window_event_listener;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::FileList;
+
+use super::bridge;
+use super::sample_grid::SampleGrid;
+use super::state::DatasetState;
+use crate::data::{Builtin, DatasetSummary};
+use crate::worker::protocol::Request;
+
+/// Megabytes with one decimal, for progress text.
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Reads the chosen or dropped files and hands them to the worker.
+fn open_files(files: FileList, datasets: DatasetState) {
+    let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+    if files.is_empty() {
+        return;
+    }
+    datasets.loading.set(true);
+    datasets.error.set(None);
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut names = Vec::new();
+        let mut buffers = Vec::new();
+        for file in files {
+            match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => {
+                    names.push(file.name());
+                    buffers.push(buffer.unchecked_into::<ArrayBuffer>());
+                }
+                Err(_) => {
+                    datasets.loading.set(false);
+                    datasets.error.set(Some(format!(
+                        "{}: the browser could not read this file",
+                        file.name()
+                    )));
+                    return;
+                }
+            }
+        }
+        bridge::send(&Request::LoadFiles { names }, &buffers);
+    });
+}
+
+#[component]
+pub fn DatasetPanel() -> impl IntoView {
+    let datasets = expect_context::<DatasetState>();
+    let choice = RwSignal::new(Builtin::Mnist);
+
+    // Files dropped anywhere on the page are opened as a dataset.
+    let drag = window_event_listener(ev::dragover, |e| e.prevent_default());
+    let drop = window_event_listener(ev::drop, move |e| {
+        e.prevent_default();
+        if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
+            open_files(files, datasets);
+        }
+    });
+    on_cleanup(move || {
+        drag.remove();
+        drop.remove();
+    });
+
+    let on_pick = move |e: ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&e);
+        if let Some(files) = input.files() {
+            open_files(files, datasets);
+        }
+        // Let the same file be chosen again after fixing it.
+        input.set_value("");
+    };
+
+    view! {
+        <section class="card" data-testid="dataset-panel">
+            <h2>"Data"</h2>
+            <div class="controls">
+                <label title="The datasets served with the app: 70 000 greyscale 28×28 images in 10 classes each.">
+                    "Dataset "
+                    <select
+                        data-testid="dataset-select"
+                        on:change=move |e| {
+                            let v = event_target_value(&e);
+                            choice.set(if v == "fashion" { Builtin::FashionMnist } else { Builtin::Mnist });
+                        }
+                    >
+                        <option value="mnist">"MNIST (handwritten digits)"</option>
+                        <option value="fashion">"Fashion-MNIST (clothing)"</option>
+                    </select>
+                </label>
+                <button
+                    data-testid="dataset-load"
+                    disabled=move || datasets.loading.get()
+                    on:click=move |_| bridge::load_builtin(choice.get(), datasets)
+                >
+                    "Load"
+                </button>
+                <label class="file-button" title="Your own IDX files (raw or .gz): an images file and a labels file, plus optionally the test pair (names with 't10k' or 'test'). You can also drop them anywhere on the page.">
+                    "Open IDX files…"
+                    <input type="file" multiple data-testid="dataset-files" on:change=on_pick/>
+                </label>
+            </div>
+            <ProgressLine/>
+            {move || datasets.error.get().map(|message| view! {
+                <p class="error" role="alert" data-testid="dataset-error">{message}</p>
+            })}
+            {move || datasets.summary.get().map(|summary| view! { <Summary summary/> })}
+            <SampleGrid/>
+        </section>
+    }
+}
+
+/// The download progress bar, shown while a dataset loads.
+#[component]
+fn ProgressLine() -> impl IntoView {
+    let datasets = expect_context::<DatasetState>();
+    move || {
+        if !datasets.loading.get() {
+            return None;
+        }
+        let progress = datasets.progress.get();
+        let (text, received, total) = match &progress {
+            Some(p) if p.total > 0 => (
+                format!("{}: {} of {}", p.what, mb(p.received), mb(p.total)),
+                p.received,
+                p.total,
+            ),
+            Some(p) => (format!("{}: {}", p.what, mb(p.received)), 0, 0),
+            None => ("Starting…".to_string(), 0, 0),
+        };
+        Some(view! {
+            <div class="progress" data-testid="dataset-progress">
+                <progress max=total.max(1) value=received></progress>
+                <span>{text}</span>
+            </div>
+        })
+    }
+}
+
+/// Counts per split and per class of the loaded dataset.
+#[component]
+fn Summary(summary: DatasetSummary) -> impl IntoView {
+    let datasets = expect_context::<DatasetState>();
+    let largest = summary
+        .train_class_counts
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let rows = summary
+        .class_names
+        .iter()
+        .zip(
+            summary
+                .train_class_counts
+                .iter()
+                .zip(&summary.test_class_counts),
+        )
+        .map(|(name, (&train, &test))| {
+            let width = format!("width: {:.1}%", 100.0 * train as f64 / largest as f64);
+            view! {
+                <tr>
+                    <td>{name.clone()}</td>
+                    <td class="num">{train}</td>
+                    <td class="num">{test}</td>
+                    <td class="bar-cell"><span class="bar" style=width></span></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="summary">
+            <p>
+                <strong data-testid="dataset-name">{summary.name.clone()}</strong>
+                {format!(" · {}×{} pixels · ", summary.rows, summary.cols)}
+                <span data-testid="count-train">{summary.train_count}</span>
+                " training images · "
+                <span data-testid="count-test">{summary.test_count}</span>
+                " test images"
+            </p>
+            {move || datasets.ready_ms.get().map(|(ready, parse)| view! {
+                <p class="muted" data-testid="dataset-timing">
+                    {format!("Ready {:.0} ms after the page opened ({:.0} ms to inflate and parse).", ready, parse)}
+                </p>
+            })}
+            <table class="class-counts" data-testid="class-counts">
+                <thead><tr><th>"Class"</th><th>"Train"</th><th>"Test"</th><th></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,11 @@
+//! The worker binary: Trunk builds it to wasm as a web worker (see `index.html`).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    trainer::worker::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("The worker runs in the browser, started by the app: `make serve`");
+}

@@ -1,0 +1,141 @@
+//! The worker's wasm glue: receive [`Request`]s, do the work, post [`Event`]s.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, ArrayBuffer, Uint8Array};
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use super::fetch;
+use super::protocol::{Event, Request, Sample, SAMPLES_PER_CLASS};
+use crate::data::{assemble_files, Builtin, Dataset};
+
+/// What the worker holds between messages.
+#[derive(Default)]
+struct State {
+    /// The current dataset; replaced only by one that loaded completely.
+    dataset: Option<Dataset>,
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn now_ms() -> f64 {
+    scope().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Posts an event to the page as `[json]`.
+fn post(event: &Event) {
+    let json = serde_json::to_string(event).expect("events always serialise");
+    let message = Array::of1(&JsValue::from_str(&json));
+    if let Err(e) = scope().post_message(&message) {
+        web_sys::console::error_1(&e);
+    }
+}
+
+/// Entry point of the worker binary.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let state = Rc::new(RefCell::new(State::default()));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let state = state.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match decode(&event.data()) {
+                Ok((request, buffers)) => handle(request, buffers, &state).await,
+                Err(message) => post(&Event::LoadFailed { message }),
+            }
+        });
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker does.
+    on_message.forget();
+    post(&Event::Ready);
+}
+
+/// Splits `[json, buffers…]` into the request and its buffers.
+fn decode(data: &JsValue) -> Result<(Request, Vec<Vec<u8>>), String> {
+    let parts: Array = data
+        .clone()
+        .dyn_into()
+        .map_err(|_| "malformed message from the page".to_string())?;
+    let json = parts
+        .get(0)
+        .as_string()
+        .ok_or("malformed message from the page")?;
+    let request = serde_json::from_str(&json).map_err(|e| format!("unknown request: {e}"))?;
+    let buffers = parts
+        .iter()
+        .skip(1)
+        .map(|b| {
+            b.dyn_into::<ArrayBuffer>()
+                .map(|buffer| Uint8Array::new(&buffer).to_vec())
+                .map_err(|_| "malformed file buffer from the page".to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((request, buffers))
+}
+
+async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<State>>) {
+    let loaded = match request {
+        Request::LoadBuiltin(builtin) => load_builtin(builtin).await,
+        Request::LoadFiles { names } => {
+            let t0 = now_ms();
+            assemble_files("Your files", names.into_iter().zip(buffers).collect())
+                .map(|d| (d, now_ms() - t0))
+                .map_err(|e| e.to_string())
+        }
+    };
+    match loaded {
+        Ok((dataset, parse_ms)) => {
+            let samples = dataset
+                .train
+                .first_of_each_class(SAMPLES_PER_CLASS)
+                .into_iter()
+                .map(|i| Sample {
+                    label: dataset.train.labels[i],
+                    pixels: dataset.train.image(i).to_vec(),
+                })
+                .collect();
+            post(&Event::DatasetLoaded {
+                summary: dataset.summary(),
+                samples,
+                parse_ms,
+            });
+            state.borrow_mut().dataset = Some(dataset);
+        }
+        Err(message) => post(&Event::LoadFailed { message }),
+    }
+}
+
+/// Downloads the four files of a built-in dataset with overall progress, then parses them.
+async fn load_builtin(builtin: Builtin) -> Result<(Dataset, f64), String> {
+    let scope: web_sys::WorkerGlobalScope = scope().unchecked_into();
+    let urls = builtin
+        .files()
+        .map(|f| format!("data/{}/{f}", builtin.folder()));
+    let mut responses = Vec::with_capacity(urls.len());
+    for url in &urls {
+        responses.push(fetch::open(&scope, url).await?);
+    }
+    let sizes: Option<Vec<u64>> = responses.iter().map(fetch::content_length).collect();
+    let total = sizes.map(|s| s.iter().sum()).unwrap_or(0);
+    let what = format!("Downloading {}", builtin.display_name());
+    let mut received = 0u64;
+    let mut contents: [Vec<u8>; 4] = Default::default();
+    for ((url, response), slot) in urls.iter().zip(&responses).zip(contents.iter_mut()) {
+        *slot = fetch::read_body(url, response, |n| {
+            received += n;
+            post(&Event::Progress {
+                what: what.clone(),
+                received,
+                total,
+            });
+        })
+        .await?;
+    }
+    let t0 = now_ms();
+    let dataset = builtin.assemble(contents).map_err(|e| e.to_string())?;
+    Ok((dataset, now_ms() - t0))
+}
