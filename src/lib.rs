@@ -2,12 +2,19 @@
 //! the training loop. Everything outside `app` and `worker` compiles natively and to wasm32,
 //! so the same code is tested with `cargo test` and runs in the browser.
 
+pub mod backend;
+pub mod bench;
+pub mod clock;
 pub mod data;
 pub mod error;
+pub mod nn;
+pub mod optim;
+pub mod random;
+pub mod tensor;
+pub mod train;
+pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
-#[cfg(target_arch = "wasm32")]
-pub mod worker;
 
 pub use error::{Error, Result};

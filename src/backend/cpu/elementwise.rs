@@ -1,0 +1,43 @@
+//! Element-wise kernels. They are memory-bound, and LLVM vectorises these plain loops to
+//! simd128 / SSE on its own, so they need no hand-written SIMD.
+
+/// Adds `b` to every row of `x` (rows of `b.len()` values): the bias of Dense and Conv2D.
+pub fn add_row_vector(x: &mut [f32], b: &[f32]) {
+    for row in x.chunks_exact_mut(b.len()) {
+        for (v, bias) in row.iter_mut().zip(b) {
+            *v += bias;
+        }
+    }
+}
+
+/// `y += a · x`.
+pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+/// `y += a · sign(x)`, with sign(0) = 0: the gradient of `a·Σ|x|`.
+pub fn add_sign(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        if x > 0.0 {
+            *y += a;
+        } else if x < 0.0 {
+            *y -= a;
+        }
+    }
+}
+
+/// `x *= a`.
+pub fn scale(x: &mut [f32], a: f32) {
+    for v in x {
+        *v *= a;
+    }
+}
+
+/// `y = a ⊙ b`.
+pub fn mul(a: &[f32], b: &[f32], y: &mut [f32]) {
+    for ((y, a), b) in y.iter_mut().zip(a).zip(b) {
+        *y = a * b;
+    }
+}

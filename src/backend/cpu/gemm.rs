@@ -1,0 +1,280 @@
+//! Matrix multiplication `C (+)= A · B`, the kernel under Dense and Conv2D.
+//!
+//! Transposes cost nothing: a [`MatRef`] is a strided view, so `Aᵀ` is the same data with
+//! its strides swapped. The SIMD path follows the GotoBLAS structure: B is copied ("packed")
+//! into panels `NR` columns wide and `KC` deep that stay in cache, A is read in place with
+//! its strides (for `Aᵀ` the `MR` values needed at one depth are adjacent), and a
+//! register-blocked micro-kernel computes an `MR × NR` tile of C in `2·MR` vector registers.
+//!
+//! Every output element is a sum over k in increasing order, in blocks of `KC`; the result
+//! is the same on every platform (see `simd.rs`), though not bit-equal to the scalar twin.
+
+use std::cell::RefCell;
+
+use super::simd::{F32x4, LANES};
+
+/// Rows of C per micro-tile.
+pub const MR: usize = 4;
+/// Columns of C per micro-tile: two 4-lane vectors.
+pub const NR: usize = 2 * LANES;
+/// Depth of a packed block: `KC·NR` floats of B stay in L1.
+const KC: usize = 256;
+/// Width of a packed block of B.
+const NC: usize = 512;
+/// Below this many multiply-adds the scalar loop is as fast and skips the packing.
+const SMALL: usize = 2048;
+
+/// A read-only strided matrix view: element `(i, j)` is `data[i * rs + j * cs]`.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a> MatRef<'a> {
+    /// A row-major `rows × cols` matrix.
+    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        assert!(
+            data.len() >= rows * cols,
+            "matrix of {rows}×{cols} needs {} floats, has {}",
+            rows * cols,
+            data.len()
+        );
+        MatRef {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
+    }
+
+    /// The transpose, as a view of the same data.
+    pub fn t(self) -> Self {
+        MatRef {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+
+    /// This view or its transpose.
+    pub fn maybe_t(self, transpose: bool) -> Self {
+        if transpose {
+            self.t()
+        } else {
+            self
+        }
+    }
+
+    #[inline(always)]
+    fn at(&self, i: usize, j: usize) -> f32 {
+        self.data[i * self.rs + j * self.cs]
+    }
+}
+
+fn check(a: &MatRef, b: &MatRef, c: &[f32]) {
+    assert_eq!(
+        a.cols, b.rows,
+        "gemm: A is {}×{} but B is {}×{}",
+        a.rows, a.cols, b.rows, b.cols
+    );
+    assert!(
+        c.len() >= a.rows * b.cols,
+        "gemm: C needs {}×{}",
+        a.rows,
+        b.cols
+    );
+}
+
+/// `C = A·B`, or `C += A·B` when `accumulate`; C is row-major `A.rows × B.cols`.
+pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
+    if a.rows * a.cols * b.cols < SMALL {
+        gemm_scalar(a, b, c, accumulate)
+    } else {
+        gemm_simd(a, b, c, accumulate)
+    }
+}
+
+/// The scalar twin: the definition, one dot product per element.
+pub fn gemm_scalar(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
+    check(&a, &b, c);
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    for i in 0..m {
+        for j in 0..n {
+            let mut sum = 0.0f32;
+            for p in 0..k {
+                sum += a.at(i, p) * b.at(p, j);
+            }
+            let out = &mut c[i * n + j];
+            *out = if accumulate { *out + sum } else { sum };
+        }
+    }
+}
+
+thread_local! {
+    // The packing buffer, kept between calls: allocating it per call costs more than a small GEMM.
+    static PACK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The SIMD path, for any size (tests call it directly on small and odd shapes).
+pub fn gemm_simd(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
+    check(&a, &b, c);
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c[..m * n].fill(0.0);
+        }
+        return;
+    }
+    PACK.with(|b_pack| {
+        let b_pack = &mut *b_pack.borrow_mut();
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                // The first block of k overwrites C unless we accumulate into it.
+                let add = accumulate || pc > 0;
+                pack_b(b, pc, kc, jc, nc, b_pack);
+                for ic in (0..m).step_by(MR) {
+                    let strip = Strip {
+                        data: &a.data[ic * a.rs + pc * a.cs..],
+                        rs: a.rs,
+                        ks: a.cs,
+                    };
+                    let tile = Tile {
+                        c: &mut *c,
+                        n,
+                        ic,
+                        jc,
+                        add,
+                    };
+                    row_tile(MR.min(m - ic), nc, kc, strip, b_pack, tile);
+                }
+            }
+        }
+    });
+}
+
+/// Copies `B[pc..pc+kc, jc..jc+nc]` into panels of `NR` columns, each `kc × NR`; columns
+/// past the edge of B are zero.
+fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut Vec<f32>) {
+    let len = nc.div_ceil(NR) * kc * NR;
+    // Every element is written below, so the buffer is only ever grown, not cleared.
+    if out.len() < len {
+        out.resize(len, 0.0);
+    }
+    for (p, panel) in out[..len].chunks_exact_mut(kc * NR).enumerate() {
+        let j0 = jc + p * NR;
+        let width = NR.min(jc + nc - j0);
+        for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
+            let src = (pc + kk) * b.rs + j0 * b.cs;
+            if b.cs == 1 {
+                row[..width].copy_from_slice(&b.data[src..src + width]);
+            } else {
+                for (j, v) in row[..width].iter_mut().enumerate() {
+                    *v = b.data[src + j * b.cs];
+                }
+            }
+            row[width..].fill(0.0);
+        }
+    }
+}
+
+/// One strip of A, read in place: rows `ic..ic+mr`, depths `pc..pc+kc`, element (r, k) at
+/// `data[r·rs + k·ks]`. A plain matrix has `ks = 1`; a transposed view has `rs = 1`, and
+/// then the `MR` values the micro-kernel needs at one depth are adjacent in memory.
+#[derive(Clone, Copy)]
+struct Strip<'a> {
+    data: &'a [f32],
+    rs: usize,
+    ks: usize,
+}
+
+/// Where a row of micro-tiles lands in C.
+struct Tile<'c> {
+    c: &'c mut [f32],
+    n: usize,
+    ic: usize,
+    jc: usize,
+    add: bool,
+}
+
+/// All micro-tiles of one `mr`-row strip of C against the packed block of B.
+fn row_tile(mr: usize, nc: usize, kc: usize, a: Strip, b_pack: &[f32], tile: Tile) {
+    // Bounds for the unchecked reads below: every (r < mr, k < kc) lies inside A's slice.
+    assert!(a.data.len() > (mr - 1) * a.rs + (kc - 1) * a.ks);
+    let at = |k: usize, r: usize| a.data.as_ptr().wrapping_add(r * a.rs + k * a.ks);
+    let len = nc.div_ceil(NR) * kc * NR;
+    for (p, panel) in b_pack[..len].chunks_exact(kc * NR).enumerate() {
+        // SAFETY: the assert above bounds A's reads; `panel` holds exactly kc·NR floats.
+        let acc: [[F32x4; 2]; MR] = unsafe {
+            match mr {
+                4 => micro::<4>(kc, at, panel),
+                3 => pad(micro::<3>(kc, at, panel)),
+                2 => pad(micro::<2>(kc, at, panel)),
+                _ => pad(micro::<1>(kc, at, panel)),
+            }
+        };
+        let j0 = tile.jc + p * NR;
+        let width = NR.min(tile.jc + nc - j0);
+        for (r, row) in acc.iter().take(mr).enumerate() {
+            let at = (tile.ic + r) * tile.n + j0;
+            let out = &mut tile.c[at..at + width];
+            if width == NR {
+                let (lo, hi) = out.split_at_mut(LANES);
+                if tile.add {
+                    (F32x4::load(lo) + row[0]).store(lo);
+                    (F32x4::load(hi) + row[1]).store(hi);
+                } else {
+                    row[0].store(lo);
+                    row[1].store(hi);
+                }
+            } else {
+                let mut vals = [0.0f32; NR];
+                row[0].store(&mut vals[..LANES]);
+                row[1].store(&mut vals[LANES..]);
+                for (o, v) in out.iter_mut().zip(vals) {
+                    *o = if tile.add { *o + v } else { v };
+                }
+            }
+        }
+    }
+}
+
+fn pad<const R: usize>(rows: [[F32x4; 2]; R]) -> [[F32x4; 2]; MR] {
+    std::array::from_fn(|r| rows.get(r).copied().unwrap_or([F32x4::splat(0.0); 2]))
+}
+
+/// The register-blocked inner loop: an `R × NR` tile of `A·B` over `kc` steps of k.
+///
+/// # Safety
+/// `a(k, r)` must point inside A for every `k < kc`, `r < R`, and `panel` must hold
+/// `kc·NR` floats.
+#[inline(always)]
+unsafe fn micro<const R: usize>(
+    kc: usize,
+    a: impl Fn(usize, usize) -> *const f32,
+    panel: &[f32],
+) -> [[F32x4; 2]; R] {
+    let mut acc = [[F32x4::splat(0.0); 2]; R];
+    let b = panel.as_ptr();
+    for k in 0..kc {
+        let b0 = F32x4::load_ptr(b.add(k * NR));
+        let b1 = F32x4::load_ptr(b.add(k * NR + LANES));
+        for (r, acc_r) in acc.iter_mut().enumerate() {
+            let av = F32x4::splat(*a(k, r));
+            acc_r[0] = acc_r[0] + av * b0;
+            acc_r[1] = acc_r[1] + av * b1;
+        }
+    }
+    acc
+}

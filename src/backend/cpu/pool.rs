@@ -1,0 +1,184 @@
+//! Max and average pooling over NHWC images; windows may overlap (stride < window).
+//!
+//! Channels are contiguous, so the SIMD versions process 4 channels of one window at once.
+//!
+//! **Ties in max pooling**: the first maximum in the window, scanning rows top to bottom and
+//! each row left to right, wins, and backward sends the gradient to it alone. Backward
+//! finds it again from the input instead of storing indices.
+
+use super::simd::{F32x4, LANES};
+use crate::backend::geometry::Window2d;
+
+fn check(x: &[f32], g: &Window2d, y: &[f32]) {
+    assert_eq!(
+        x.len(),
+        g.batch * g.in_h * g.in_w * g.channels,
+        "pool: input size"
+    );
+    assert_eq!(
+        y.len(),
+        g.batch * g.out_positions() * g.channels,
+        "pool: output size"
+    );
+}
+
+/// Offsets (in floats, from the image start) of the taps of window (oy, ox) inside the image.
+fn taps(g: &Window2d, oy: usize, ox: usize, out: &mut Vec<usize>) {
+    out.clear();
+    for ky in 0..g.k_h {
+        for kx in 0..g.k_w {
+            if let Some((iy, ix)) = g.source(oy, ox, ky, kx) {
+                out.push((iy * g.in_w + ix) * g.channels);
+            }
+        }
+    }
+}
+
+/// Calls `f(image, taps, out)` for every output position; `image` is that sample's input.
+fn for_each_window(
+    x: &[f32],
+    g: &Window2d,
+    y: &mut [f32],
+    mut f: impl FnMut(&[f32], &[usize], &mut [f32]),
+) {
+    let image_len = g.in_h * g.in_w * g.channels;
+    let mut offsets = Vec::with_capacity(g.k_h * g.k_w);
+    for (p, out) in y.chunks_exact_mut(g.channels).enumerate() {
+        let n = p / g.out_positions();
+        taps(g, (p / g.out_w) % g.out_h, p % g.out_w, &mut offsets);
+        f(&x[n * image_len..][..image_len], &offsets, out);
+    }
+}
+
+/// Max pooling, dispatching to SIMD when there are at least 4 channels.
+pub fn max_pool2d_forward(x: &[f32], g: &Window2d, y: &mut [f32]) {
+    if g.channels >= LANES {
+        max_pool2d_forward_simd(x, g, y)
+    } else {
+        max_pool2d_forward_scalar(x, g, y)
+    }
+}
+
+/// The scalar twin: the definition.
+pub fn max_pool2d_forward_scalar(x: &[f32], g: &Window2d, y: &mut [f32]) {
+    check(x, g, y);
+    for_each_window(x, g, y, |image, taps, out| {
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = max_scalar(image, taps, c);
+        }
+    });
+}
+
+fn max_scalar(image: &[f32], taps: &[usize], c: usize) -> f32 {
+    let mut best = f32::NEG_INFINITY;
+    for &t in taps {
+        let v = image[t + c];
+        // Strictly greater: on ties the first tap stays.
+        if v > best {
+            best = v;
+        }
+    }
+    best
+}
+
+/// Max pooling, 4 channels at a time (any channel count; the rest go scalar).
+pub fn max_pool2d_forward_simd(x: &[f32], g: &Window2d, y: &mut [f32]) {
+    check(x, g, y);
+    let vectors = g.channels / LANES * LANES;
+    for_each_window(x, g, y, |image, taps, out| {
+        for c in (0..vectors).step_by(LANES) {
+            let mut best = F32x4::splat(f32::NEG_INFINITY);
+            for &t in taps {
+                best = best.max(F32x4::load(&image[t + c..]));
+            }
+            best.store(&mut out[c..]);
+        }
+        for (c, o) in out.iter_mut().enumerate().skip(vectors) {
+            *o = max_scalar(image, taps, c);
+        }
+    });
+}
+
+/// Max-pooling backward: each output's gradient goes to its window's (first) maximum.
+pub fn max_pool2d_backward(x: &[f32], dy: &[f32], g: &Window2d, dx: &mut [f32]) {
+    check(x, g, dy);
+    dx.fill(0.0);
+    let image_len = g.in_h * g.in_w * g.channels;
+    let mut offsets = Vec::with_capacity(g.k_h * g.k_w);
+    for (p, grads) in dy.chunks_exact(g.channels).enumerate() {
+        let n = p / g.out_positions();
+        taps(g, (p / g.out_w) % g.out_h, p % g.out_w, &mut offsets);
+        let image = &x[n * image_len..][..image_len];
+        for (c, &grad) in grads.iter().enumerate() {
+            let mut best = offsets[0];
+            for &t in &offsets[1..] {
+                if image[t + c] > image[best + c] {
+                    best = t;
+                }
+            }
+            dx[n * image_len + best + c] += grad;
+        }
+    }
+}
+
+/// Average pooling (over the taps inside the image), dispatching to SIMD for ≥ 4 channels.
+pub fn avg_pool2d_forward(x: &[f32], g: &Window2d, y: &mut [f32]) {
+    if g.channels >= LANES {
+        avg_pool2d_forward_simd(x, g, y)
+    } else {
+        avg_pool2d_forward_scalar(x, g, y)
+    }
+}
+
+/// The scalar twin: the definition.
+pub fn avg_pool2d_forward_scalar(x: &[f32], g: &Window2d, y: &mut [f32]) {
+    check(x, g, y);
+    for_each_window(x, g, y, |image, taps, out| {
+        let inv = 1.0 / taps.len() as f32;
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = taps.iter().map(|&t| image[t + c]).sum::<f32>() * inv;
+        }
+    });
+}
+
+/// Average pooling, 4 channels at a time.
+pub fn avg_pool2d_forward_simd(x: &[f32], g: &Window2d, y: &mut [f32]) {
+    check(x, g, y);
+    let vectors = g.channels / LANES * LANES;
+    for_each_window(x, g, y, |image, taps, out| {
+        let inv = 1.0 / taps.len() as f32;
+        for c in (0..vectors).step_by(LANES) {
+            let mut sum = F32x4::splat(0.0);
+            for &t in taps {
+                sum = sum + F32x4::load(&image[t + c..]);
+            }
+            (sum * F32x4::splat(inv)).store(&mut out[c..]);
+        }
+        for (c, o) in out.iter_mut().enumerate().skip(vectors) {
+            *o = taps.iter().map(|&t| image[t + c]).sum::<f32>() * inv;
+        }
+    });
+}
+
+/// Average-pooling backward: each output's gradient is shared equally by its taps.
+pub fn avg_pool2d_backward(dy: &[f32], g: &Window2d, dx: &mut [f32]) {
+    assert_eq!(
+        dx.len(),
+        g.batch * g.in_h * g.in_w * g.channels,
+        "pool: input size"
+    );
+    dx.fill(0.0);
+    let image_len = g.in_h * g.in_w * g.channels;
+    let mut offsets = Vec::with_capacity(g.k_h * g.k_w);
+    for (p, grads) in dy.chunks_exact(g.channels).enumerate() {
+        let n = p / g.out_positions();
+        taps(g, (p / g.out_w) % g.out_h, p % g.out_w, &mut offsets);
+        let share = 1.0 / offsets.len() as f32;
+        let image = &mut dx[n * image_len..][..image_len];
+        for &t in &offsets {
+            for (d, &grad) in image[t..t + g.channels].iter_mut().zip(grads) {
+                *d += grad * share;
+            }
+        }
+    }
+}

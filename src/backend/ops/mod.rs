@@ -1,0 +1,41 @@
+//! The tensor-level operations every layer, loss and optimizer is written with.
+//!
+//! Each function checks shapes once (errors name the op and the shapes), allocates its
+//! output on the inputs' device and runs the kernel of that device. Scalars (losses, sums)
+//! come back as one-element tensors so that on a GPU they stay there until read.
+
+mod activation;
+mod batchnorm;
+mod conv;
+mod elementwise;
+mod loss;
+mod matmul;
+mod optim;
+mod pool;
+mod random;
+mod reduce;
+
+pub use activation::*;
+pub use batchnorm::*;
+pub use conv::*;
+pub use elementwise::*;
+pub use loss::*;
+pub use matmul::*;
+pub use optim::*;
+pub use pool::*;
+pub use random::*;
+pub use reduce::*;
+
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// Errors unless `a` and `b` have the same number of elements.
+fn same_len(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
+    if a.len() != b.len() {
+        return Err(Error::shape(
+            op,
+            format!("{:?} and {:?} differ in size", a.shape(), b.shape()),
+        ));
+    }
+    Ok(())
+}

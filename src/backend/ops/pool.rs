@@ -1,0 +1,48 @@
+use super::Tensor;
+use crate::backend::cpu::pool as cpu;
+use crate::backend::geometry::Window2d;
+use crate::error::Result;
+
+fn shapes(g: &Window2d) -> ([usize; 4], [usize; 4]) {
+    (
+        [g.batch, g.in_h, g.in_w, g.channels],
+        [g.batch, g.out_h, g.out_w, g.channels],
+    )
+}
+
+/// Max pooling `[N,H,W,C] → [N,H',W',C]`; ties go to the first maximum (see `cpu::pool`).
+pub fn max_pool2d_forward(x: &Tensor, g: &Window2d) -> Result<Tensor> {
+    let (input, output) = shapes(g);
+    x.expect_shape("max_pool2d_forward", &input)?;
+    let mut y = Tensor::scratch(output);
+    cpu::max_pool2d_forward(x.as_slice(), g, y.as_mut_slice());
+    Ok(y)
+}
+
+/// Routes each output gradient to the input that was its window's maximum.
+pub fn max_pool2d_backward(x: &Tensor, dy: &Tensor, g: &Window2d) -> Result<Tensor> {
+    let (input, output) = shapes(g);
+    x.expect_shape("max_pool2d_backward", &input)?;
+    dy.expect_shape("max_pool2d_backward", &output)?;
+    let mut dx = Tensor::scratch(input);
+    cpu::max_pool2d_backward(x.as_slice(), dy.as_slice(), g, dx.as_mut_slice());
+    Ok(dx)
+}
+
+/// Average pooling `[N,H,W,C] → [N,H',W',C]`.
+pub fn avg_pool2d_forward(x: &Tensor, g: &Window2d) -> Result<Tensor> {
+    let (input, output) = shapes(g);
+    x.expect_shape("avg_pool2d_forward", &input)?;
+    let mut y = Tensor::scratch(output);
+    cpu::avg_pool2d_forward(x.as_slice(), g, y.as_mut_slice());
+    Ok(y)
+}
+
+/// Shares each output gradient equally among its window's inputs.
+pub fn avg_pool2d_backward(dy: &Tensor, g: &Window2d) -> Result<Tensor> {
+    let (input, output) = shapes(g);
+    dy.expect_shape("avg_pool2d_backward", &output)?;
+    let mut dx = Tensor::scratch(input);
+    cpu::avg_pool2d_backward(dy.as_slice(), g, dx.as_mut_slice());
+    Ok(dx)
+}

@@ -1,0 +1,164 @@
+//! Benchmarks that print figures: the same code natively (`cargo run --release --example
+//! bench`) and in headless Chromium (`tests/bench_browser.rs`), one JSON object per line.
+//!
+//! Every measurement warms up first (V8 compiles wasm in tiers, so the first calls run
+//! slower code) and then repeats until a minimum time has passed.
+
+use serde::Serialize;
+
+use crate::backend::cpu::gemm::{gemm, MatRef};
+use crate::clock::now_ms;
+use crate::error::Result;
+use crate::nn::loss::one_hot;
+use crate::nn::presets::Preset;
+use crate::nn::{Loss, Sequential};
+use crate::optim::{Optimizer, OptimizerSpec};
+use crate::random::Rng;
+use crate::tensor::Tensor;
+use crate::train::train_step;
+
+/// One line of benchmark output.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub bench: &'static str,
+    pub backend: String,
+    pub env: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+    pub batch: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gflops: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples_per_s: Option<f64>,
+    pub ms_per_iter: f64,
+    pub iters: usize,
+}
+
+/// "native" or "browser".
+pub fn env() -> &'static str {
+    if cfg!(target_arch = "wasm32") {
+        "browser"
+    } else {
+        "native"
+    }
+}
+
+/// Runs `f` until `warm_ms` have passed, then until `min_ms` more have, returning
+/// (iterations, milliseconds) of the measured part.
+fn measure(warm_ms: f64, min_ms: f64, mut f: impl FnMut()) -> (usize, f64) {
+    let start = now_ms();
+    while now_ms() - start < warm_ms {
+        f();
+    }
+    let (start, mut iters) = (now_ms(), 0);
+    while iters == 0 || now_ms() - start < min_ms {
+        f();
+        iters += 1;
+    }
+    (iters, now_ms() - start)
+}
+
+/// GFLOP/s of `C = op(A)·op(B)` for an `m×k · k×n` product.
+pub fn gemm_record(m: usize, k: usize, n: usize, ta: bool, label: &str, min_ms: f64) -> Record {
+    let mut rng = Rng::new(1, 1);
+    let a: Vec<f32> = (0..m * k).map(|_| rng.range(-1.0, 1.0)).collect();
+    let b: Vec<f32> = (0..k * n).map(|_| rng.range(-1.0, 1.0)).collect();
+    let mut c = vec![0.0; m * n];
+    let a_view = if ta {
+        MatRef::new(&a, k, m).t()
+    } else {
+        MatRef::new(&a, m, k)
+    };
+    let (iters, ms) = measure(min_ms / 4.0, min_ms, || {
+        gemm(a_view, MatRef::new(&b, k, n), &mut c, false)
+    });
+    Record {
+        bench: "gemm",
+        backend: "cpu".into(),
+        env: env(),
+        model: None,
+        shape: Some(format!(
+            "{label}{m}x{k}x{n}{}",
+            if ta { " (Aᵀ)" } else { "" }
+        )),
+        batch: 0,
+        gflops: Some(2.0 * (m * k * n) as f64 * iters as f64 / (ms * 1e6)),
+        samples_per_s: None,
+        ms_per_iter: ms / iters as f64,
+        iters,
+    }
+}
+
+/// The products one training step of the default CNN performs at batch 64.
+pub fn default_cnn_gemm_shapes() -> Vec<(usize, usize, usize, bool, &'static str)> {
+    vec![
+        (64 * 24 * 24, 25, 8, false, "conv1 forward "),
+        (25, 64 * 24 * 24, 8, true, "conv1 weight grad "),
+        (64 * 8 * 8, 200, 16, false, "conv2 forward "),
+        (200, 64 * 8 * 8, 16, true, "conv2 weight grad "),
+        (64 * 8 * 8, 16, 200, false, "conv2 input grad "),
+        (64, 256, 10, false, "dense forward "),
+    ]
+}
+
+/// The two large products of one MLP 784-128-10 training step at batch 64.
+pub fn mlp_gemm_shapes() -> Vec<(usize, usize, usize, bool, &'static str)> {
+    vec![
+        (64, 784, 128, false, "mlp forward "),
+        (784, 64, 128, true, "mlp weight grad "),
+    ]
+}
+
+/// Training throughput: forward + backward + Adam update on synthetic 28×28 images.
+pub fn train_record(preset: Preset, batch: usize, min_ms: f64) -> Result<Record> {
+    let spec = preset.spec();
+    let mut model = Sequential::build(&spec, 1)?;
+    let mut optimizer = Optimizer::new(OptimizerSpec::adam(), &model);
+    let loss = Loss::default();
+    let mut rng = Rng::new(2, 2);
+    let pixels: Vec<f32> = (0..batch * 784).map(|_| rng.uniform()).collect();
+    let x = Tensor::from_vec([batch, 28, 28, 1], pixels)?;
+    let labels: Vec<u8> = (0..batch).map(|_| rng.below(10) as u8).collect();
+    let targets = one_hot(&labels, 10);
+    let mut step = 0u64;
+    let mut failure = None;
+    let (iters, ms) = measure(min_ms / 4.0, min_ms, || {
+        step += 1;
+        if let Err(e) = train_step(&mut model, &mut optimizer, &loss, &x, &targets, 1e-3, step) {
+            failure = Some(e);
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(Record {
+        bench: "train",
+        backend: "cpu".into(),
+        env: env(),
+        model: Some(preset.name().into()),
+        shape: None,
+        batch,
+        gflops: None,
+        samples_per_s: Some((batch * iters) as f64 / (ms / 1e3)),
+        ms_per_iter: ms / iters as f64,
+        iters,
+    })
+}
+
+/// The CPU suite: GEMM 256³ and the default CNN's products, then training throughput of the
+/// default CNN and the MLP at batch 64. Calls `emit` with each record as it completes.
+pub fn cpu_suite(min_ms: f64, mut emit: impl FnMut(&Record)) -> Result<()> {
+    emit(&gemm_record(256, 256, 256, false, "", min_ms));
+    for (m, k, n, ta, label) in default_cnn_gemm_shapes()
+        .into_iter()
+        .chain(mlp_gemm_shapes())
+    {
+        emit(&gemm_record(m, k, n, ta, label, min_ms));
+    }
+    for preset in [Preset::DefaultCnn, Preset::Mlp] {
+        emit(&train_record(preset, 64, min_ms * 2.0)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,484 @@
+//! Golden values for every CPU kernel (small cases worked by hand; where a number comes from
+//! elsewhere the comment says where), and every SIMD kernel against its scalar twin on
+//! small and odd sizes.
+
+use trainer::backend::cpu::{activation, batchnorm, conv, gemm, loss, optim, pool, random};
+use trainer::backend::geometry::{Padding, Window2d};
+use trainer::backend::Activation;
+use trainer::random::{hash_uniform, Rng};
+
+fn close(a: &[f32], b: &[f32], tol: f32) {
+    assert_eq!(a.len(), b.len(), "lengths differ");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= tol * (1.0 + y.abs()),
+            "element {i}: {x} vs {y}\n got {a:?}\nwant {b:?}"
+        );
+    }
+}
+
+fn random(len: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed, 5);
+    (0..len).map(|_| rng.range(-1.0, 1.0)).collect()
+}
+
+// ---------------------------------------------------------------- gemm
+
+#[test]
+fn gemm_golden_2x3_times_3x2() {
+    // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12] = [58 64; 139 154] (worked by hand).
+    let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let b = [7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
+    let want = [58.0, 64.0, 139.0, 154.0];
+    for simd in [false, true] {
+        let mut c = [0.0; 4];
+        let (am, bm) = (gemm::MatRef::new(&a, 2, 3), gemm::MatRef::new(&b, 3, 2));
+        if simd {
+            gemm::gemm_simd(am, bm, &mut c, false);
+        } else {
+            gemm::gemm_scalar(am, bm, &mut c, false);
+        }
+        assert_eq!(c, want);
+        // Accumulating adds the product again.
+        gemm::gemm_simd(am, bm, &mut c, true);
+        assert_eq!(c, [116.0, 128.0, 278.0, 308.0]);
+    }
+}
+
+#[test]
+fn gemm_transposed_views_read_the_same_data() {
+    // Aᵀ·B with A stored 3×2: A = [1 4; 2 5; 3 6] so Aᵀ = [1 2 3; 4 5 6], as above.
+    let a_t = [1.0, 4.0, 2.0, 5.0, 3.0, 6.0];
+    let b = [7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
+    let mut c = [0.0; 4];
+    gemm::gemm_simd(
+        gemm::MatRef::new(&a_t, 3, 2).t(),
+        gemm::MatRef::new(&b, 3, 2),
+        &mut c,
+        false,
+    );
+    assert_eq!(c, [58.0, 64.0, 139.0, 154.0]);
+}
+
+#[test]
+fn gemm_simd_equals_scalar_on_odd_sizes_and_all_transposes() {
+    let sizes = [1, 3, 7, 17, 65];
+    for &m in &sizes {
+        for &k in &sizes {
+            for &n in &[1, 3, 8, 17, 65] {
+                for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let a = random(m * k, (m * 31 + k) as u64);
+                    let b = random(k * n, (k * 17 + n) as u64);
+                    let am = if ta {
+                        gemm::MatRef::new(&a, k, m).t()
+                    } else {
+                        gemm::MatRef::new(&a, m, k)
+                    };
+                    let bm = if tb {
+                        gemm::MatRef::new(&b, n, k).t()
+                    } else {
+                        gemm::MatRef::new(&b, k, n)
+                    };
+                    let init = random(m * n, 9);
+                    let (mut simd, mut scalar) = (init.clone(), init.clone());
+                    gemm::gemm_simd(am, bm, &mut simd, true);
+                    gemm::gemm_scalar(am, bm, &mut scalar, true);
+                    close(&simd, &scalar, 1e-5);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn gemm_deeper_than_one_packed_block() {
+    // k = 600 crosses the 256-deep blocks; n = 530 crosses the 512-wide ones.
+    let (m, k, n) = (9, 600, 530);
+    let a = random(m * k, 1);
+    let b = random(k * n, 2);
+    let (mut simd, mut scalar) = (vec![0.0; m * n], vec![0.0; m * n]);
+    gemm::gemm_simd(
+        gemm::MatRef::new(&a, m, k),
+        gemm::MatRef::new(&b, k, n),
+        &mut simd,
+        false,
+    );
+    gemm::gemm_scalar(
+        gemm::MatRef::new(&a, m, k),
+        gemm::MatRef::new(&b, k, n),
+        &mut scalar,
+        false,
+    );
+    close(&simd, &scalar, 1e-4);
+}
+
+// ---------------------------------------------------------------- convolution
+
+fn window(input: [usize; 4], k: usize, stride: usize, pad: Padding, dil: usize) -> Window2d {
+    Window2d::new(input, (k, k), (stride, stride), (dil, dil), pad).unwrap()
+}
+
+#[test]
+fn window_sizes_follow_the_formula() {
+    // (W − F + 2P)/S + 1: 9×9 with a 3×3 filter gives 7×7 without padding (TEACHING.md).
+    let g = window([1, 9, 9, 1], 3, 1, Padding::Valid, 1);
+    assert_eq!((g.out_h, g.out_w), (7, 7));
+    // "same" keeps the size at stride 1 and gives ceil(W/S) at stride 2.
+    let g = window([1, 9, 9, 1], 3, 1, Padding::Same, 1);
+    assert_eq!((g.out_h, g.pad_top, g.pad_h), (9, 1, 2));
+    let g = window([1, 28, 28, 1], 5, 2, Padding::Same, 1);
+    assert_eq!(g.out_h, 14);
+    // Dilation 2 spreads a 3×3 filter over 5×5: (9 − 5)/1 + 1 = 5.
+    let g = window([1, 9, 9, 1], 3, 1, Padding::Valid, 2);
+    assert_eq!(g.out_h, 5);
+    // Explicit padding 1, stride 2: (28 − 3 + 2)/2 + 1 = 14.
+    let g = window([1, 28, 28, 1], 3, 2, Padding::Explicit(1, 1), 1);
+    assert_eq!(g.out_h, 14);
+    let err = Window2d::new([1, 2, 2, 8], (5, 5), (1, 1), (1, 1), Padding::Valid).unwrap_err();
+    assert_eq!(
+        err,
+        "output height (2 − 5 + 0) / 1 + 1 ≤ 0: the input is smaller than the window"
+    );
+}
+
+#[test]
+fn im2col_golden() {
+    // 3×3 image 1..9, 2×2 window: rows are the four 2×2 patches, row-major.
+    let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
+    let g = window([1, 3, 3, 1], 2, 1, Padding::Valid, 1);
+    let mut cols = vec![0.0; 16];
+    conv::im2col(&x, &g, &mut cols);
+    assert_eq!(
+        cols,
+        [1., 2., 4., 5., 2., 3., 5., 6., 4., 5., 7., 8., 5., 6., 8., 9.]
+    );
+}
+
+#[test]
+fn conv2d_forward_golden_edge_kernel() {
+    // Kernel [1 0; 0 −1] on 1..9 gives x[i][j] − x[i+1][j+1] = −4 everywhere; bias 0.5.
+    let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
+    let w = [1.0, 0.0, 0.0, -1.0];
+    let g = window([1, 3, 3, 1], 2, 1, Padding::Valid, 1);
+    let mut y = vec![0.0; 4];
+    conv::conv2d_forward(&x, &w, &[0.5], &g, 1, &mut y);
+    assert_eq!(y, [-3.5; 4]);
+}
+
+#[test]
+fn conv2d_same_padding_golden() {
+    // A 3×3 box filter with "same" padding on a 3×3 image of ones counts the in-image
+    // neighbours: 4 in corners, 6 on edges, 9 in the centre.
+    let x = [1.0; 9];
+    let w = [1.0; 9];
+    let g = window([1, 3, 3, 1], 3, 1, Padding::Same, 1);
+    let mut y = vec![0.0; 9];
+    conv::conv2d_forward(&x, &w, &[0.0], &g, 1, &mut y);
+    assert_eq!(y, [4., 6., 4., 6., 9., 6., 4., 6., 4.]);
+}
+
+#[test]
+fn conv2d_two_channels_in_and_out() {
+    // 1×1 convolution mixes channels: out0 = 1·c0 + 2·c1, out1 = 3·c0 + 4·c1.
+    // Weights [F_h, F_w, C_in, C_out] = [[1, 3], [2, 4]] (c_in major, c_out minor).
+    let x = [1.0, 10.0, 2.0, 20.0]; // two pixels, channels (1, 10) and (2, 20)
+    let w = [1.0, 3.0, 2.0, 4.0];
+    let g = window([1, 1, 2, 2], 1, 1, Padding::Valid, 1);
+    let mut y = vec![0.0; 4];
+    conv::conv2d_forward(&x, &w, &[0.0, 0.0], &g, 2, &mut y);
+    assert_eq!(y, [21.0, 43.0, 42.0, 86.0]);
+}
+
+#[test]
+fn col2im_adds_overlapping_contributions() {
+    // All-ones cols for a 2×2 window over 3×3: each input counts the windows covering it.
+    let g = window([1, 3, 3, 1], 2, 1, Padding::Valid, 1);
+    let mut dx = vec![0.0; 9];
+    conv::col2im(&[1.0; 16], &g, &mut dx);
+    assert_eq!(dx, [1., 2., 1., 2., 4., 2., 1., 2., 1.]);
+}
+
+#[test]
+fn conv2d_backward_weight_golden() {
+    // dW = colsᵀ·dy; with dy = 1 everywhere, dW[tap] = Σ of the inputs that tap saw:
+    // tap (0,0) sees 1+2+4+5 = 12, (0,1) 2+3+5+6 = 16, (1,0) 24, (1,1) 28; db = 4.
+    let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
+    let g = window([1, 3, 3, 1], 2, 1, Padding::Valid, 1);
+    let mut cols = vec![0.0; 16];
+    conv::im2col(&x, &g, &mut cols);
+    let (mut dw, mut db) = (vec![0.0; 4], vec![0.0; 1]);
+    conv::conv2d_backward_weight(&cols, &[1.0; 4], &g, 1, &mut dw, &mut db);
+    assert_eq!((dw, db), (vec![12.0, 16.0, 24.0, 28.0], vec![4.0]));
+}
+
+// ---------------------------------------------------------------- pooling
+
+#[test]
+fn max_and_avg_pool_golden() {
+    // 4×4 image 1..16, 2×2 windows, stride 2.
+    let x: Vec<f32> = (1..=16).map(|v| v as f32).collect();
+    let g = window([1, 4, 4, 1], 2, 2, Padding::Valid, 1);
+    let mut y = vec![0.0; 4];
+    pool::max_pool2d_forward(&x, &g, &mut y);
+    assert_eq!(y, [6.0, 8.0, 14.0, 16.0]);
+    pool::avg_pool2d_forward(&x, &g, &mut y);
+    assert_eq!(y, [3.5, 5.5, 11.5, 13.5]);
+    let mut dx = vec![0.0; 16];
+    pool::avg_pool2d_backward(&[4.0; 4], &g, &mut dx);
+    assert_eq!(dx, [1.0; 16]);
+}
+
+#[test]
+fn max_pool_ties_go_to_the_first_maximum_in_row_major_order() {
+    // Window [5 5; 5 1]: three tied maxima; the top-left one gets the whole gradient.
+    let x = [5.0, 5.0, 5.0, 1.0];
+    let g = window([1, 2, 2, 1], 2, 2, Padding::Valid, 1);
+    let mut dx = vec![0.0; 4];
+    pool::max_pool2d_backward(&x, &[1.0], &g, &mut dx);
+    assert_eq!(dx, [1.0, 0.0, 0.0, 0.0]);
+    // Window [1 7; 7 7]: the first maximum scanning row by row is top-right.
+    let x = [1.0, 7.0, 7.0, 7.0];
+    pool::max_pool2d_backward(&x, &[2.0], &g, &mut dx);
+    assert_eq!(dx, [0.0, 2.0, 0.0, 0.0]);
+}
+
+#[test]
+fn overlapping_max_pool_gradients_add_up() {
+    // 1×3 input [1 9 2], window 1×2 stride 1: both windows pick the 9.
+    let x = [1.0, 9.0, 2.0];
+    let g = Window2d::new([1, 1, 3, 1], (1, 2), (1, 1), (1, 1), Padding::Valid).unwrap();
+    let mut y = vec![0.0; 2];
+    pool::max_pool2d_forward(&x, &g, &mut y);
+    assert_eq!(y, [9.0, 9.0]);
+    let mut dx = vec![0.0; 3];
+    pool::max_pool2d_backward(&x, &[1.0, 3.0], &g, &mut dx);
+    assert_eq!(dx, [0.0, 4.0, 0.0]);
+}
+
+#[test]
+fn pool_simd_equals_scalar_on_odd_channel_counts() {
+    for &c in &[1, 3, 4, 5, 7, 17, 65] {
+        for (k, s) in [(2, 2), (3, 2), (3, 1)] {
+            let g = window([2, 7, 6, c], k, s, Padding::Valid, 1);
+            let x = random(2 * 7 * 6 * c, c as u64);
+            let out = 2 * g.out_positions() * c;
+            let (mut a, mut b) = (vec![0.0; out], vec![0.0; out]);
+            pool::max_pool2d_forward_simd(&x, &g, &mut a);
+            pool::max_pool2d_forward_scalar(&x, &g, &mut b);
+            assert_eq!(a, b, "max pool, {c} channels, window {k} stride {s}");
+            pool::avg_pool2d_forward_simd(&x, &g, &mut a);
+            pool::avg_pool2d_forward_scalar(&x, &g, &mut b);
+            close(&a, &b, 1e-6);
+        }
+    }
+}
+
+#[test]
+fn max_pool_simd_keeps_the_first_of_tied_values() {
+    // Ties are exact in SIMD too: pooling equal values returns that value.
+    let g = window([1, 2, 2, 4], 2, 2, Padding::Valid, 1);
+    let x = [3.0; 16];
+    let mut y = vec![0.0; 4];
+    pool::max_pool2d_forward_simd(&x, &g, &mut y);
+    assert_eq!(y, [3.0; 4]);
+}
+
+// ---------------------------------------------------------------- activations, softmax
+
+#[test]
+fn activations_golden() {
+    let x = [-2.0, 0.0, 1.0];
+    let mut y = [0.0; 3];
+    activation::activation_forward(Activation::Relu, &x, &mut y);
+    assert_eq!(y, [0.0, 0.0, 1.0]);
+    activation::activation_forward(Activation::LeakyRelu { alpha: 0.1 }, &x, &mut y);
+    assert_eq!(y, [-0.2, 0.0, 1.0]);
+    activation::activation_forward(Activation::Sigmoid, &x, &mut y);
+    // σ(−2) = 1/(1 + e²) = 0.11920292, σ(0) = 0.5, σ(1) = 0.73105858.
+    close(&y, &[0.119_202_92, 0.5, 0.731_058_6], 1e-7);
+    activation::activation_forward(Activation::Tanh, &x, &mut y);
+    // tanh(−2) = −0.96402758, tanh(1) = 0.76159416.
+    close(&y, &[-0.964_027_6, 0.0, 0.761_594_2], 1e-7);
+    // ReLU's gradient at exactly 0 is 0.
+    let mut dx = [0.0; 3];
+    activation::activation_backward(Activation::Relu, &[0.0, 0.0, 1.0], &[5.0; 3], &mut dx);
+    assert_eq!(dx, [0.0, 0.0, 5.0]);
+}
+
+#[test]
+fn softmax_golden_and_shift_invariant() {
+    // softmax(1, 2, 3) = (0.09003057, 0.24472847, 0.66524096).
+    let mut y = [0.0; 3];
+    activation::softmax_forward(&[1.0, 2.0, 3.0], 3, &mut y);
+    close(&y, &[0.09003057, 0.24472847, 0.66524096], 1e-6);
+    // Huge scores do not overflow: only differences matter.
+    activation::softmax_forward(&[1001.0, 1002.0, 1003.0], 3, &mut y);
+    close(&y, &[0.09003057, 0.24472847, 0.66524096], 1e-6);
+}
+
+// ---------------------------------------------------------------- losses
+
+#[test]
+fn cross_entropy_golden() {
+    // Two equal logits: loss ln 2 = 0.6931472, gradient (0.5 − 1, 0.5 − 0) / N.
+    let mut g = [0.0; 2];
+    let l = loss::softmax_cross_entropy(&[0.0, 0.0], &[1.0, 0.0], 2, 0.0, &mut g);
+    close(&[l], &[std::f32::consts::LN_2], 1e-7);
+    assert_eq!(g, [-0.5, 0.5]);
+    // Label smoothing 0.2 over 2 classes makes the target (0.9, 0.1): loss still ln 2.
+    let l = loss::softmax_cross_entropy(&[0.0, 0.0], &[1.0, 0.0], 2, 0.2, &mut g);
+    close(&[l], &[std::f32::consts::LN_2], 1e-7);
+    close(&g, &[-0.4, 0.4], 1e-7);
+    // A confident wrong answer costs its margin: logits (0, 50), target class 0 → ≈ 50.
+    let l = loss::softmax_cross_entropy(&[0.0, 50.0], &[1.0, 0.0], 2, 0.0, &mut g);
+    close(&[l], &[50.0], 1e-6);
+}
+
+#[test]
+fn mse_and_hinge_golden() {
+    let mut g = [0.0; 2];
+    // ((1 − 0)² + (3 − 1)²)/2 = 2.5; gradient 2(y − t)/2 = (1, 2).
+    let l = loss::mean_squared_error(&[1.0, 3.0], &[0.0, 1.0], &mut g);
+    assert_eq!((l, g), (2.5, [1.0, 2.0]));
+    // CS231n's example: scores (3.2, 5.1, −1.7), true class 0:
+    // max(0, 5.1 − 3.2 + 1) + max(0, −1.7 − 3.2 + 1) = 2.9.
+    let mut g = [0.0; 3];
+    let l = loss::hinge(&[3.2, 5.1, -1.7], &[1.0, 0.0, 0.0], 3, &mut g);
+    close(&[l], &[2.9], 1e-6);
+    assert_eq!(g, [-1.0, 1.0, 0.0]);
+}
+
+#[test]
+fn accuracy_counts_top_scores() {
+    let scores = [0.1, 0.9, 0.8, 0.2, 0.5, 0.5];
+    let targets = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+    // Row 1 right, row 2 wrong, row 3 a tie that goes to the first class: right.
+    assert_eq!(loss::count_correct(&scores, &targets, 2), 2);
+}
+
+// ---------------------------------------------------------------- batch norm
+
+#[test]
+fn batch_norm_golden() {
+    // One channel, x = 1..4: mean 2.5, biased variance 1.25.
+    let x = [1.0, 2.0, 3.0, 4.0];
+    let (mut mean, mut var) = ([0.0], [0.0]);
+    batchnorm::channel_moments(&x, 1, &mut mean, &mut var);
+    assert_eq!((mean, var), ([2.5], [1.25]));
+    let mut y = [0.0; 4];
+    batchnorm::batch_norm_apply(&x, &[2.0], &[1.0], &mean, &var, 0.0, &mut y);
+    // γ·(x − 2.5)/√1.25 + β with γ = 2, β = 1.
+    let s = 2.0 / 1.25f32.sqrt();
+    close(
+        &y,
+        &[1.0 - 1.5 * s, 1.0 - 0.5 * s, 1.0 + 0.5 * s, 1.0 + 1.5 * s],
+        1e-6,
+    );
+}
+
+// ---------------------------------------------------------------- randomness
+
+#[test]
+fn pcg32_matches_the_reference_sequence() {
+    // pcg32-demo (O'Neill's reference C code) with seed 42, sequence 54 prints
+    // 0xa15c02b7 0x7b47f409 0xba1d3330 0x83d2f293 0xbfa4784b 0xcbed606e.
+    let mut rng = Rng::new(42, 54);
+    let got: Vec<u32> = (0..6).map(|_| rng.next_u32()).collect();
+    assert_eq!(
+        got,
+        [0xa15c02b7, 0x7b47f409, 0xba1d3330, 0x83d2f293, 0xbfa4784b, 0xcbed606e]
+    );
+}
+
+#[test]
+fn normal_samples_have_unit_variance() {
+    let mut rng = Rng::new(1, 2);
+    let xs: Vec<f64> = (0..200_000).map(|_| rng.normal() as f64).collect();
+    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+    assert!(
+        mean.abs() < 0.01 && (var - 1.0).abs() < 0.01,
+        "{mean} {var}"
+    );
+}
+
+#[test]
+fn dropout_keeps_the_expected_value_and_repeats_its_mask() {
+    let x = vec![1.0f32; 100_000];
+    let mut y = vec![0.0; x.len()];
+    random::dropout_forward(&x, 0.3, 1234, &mut y);
+    let kept = y.iter().filter(|&&v| v != 0.0).count() as f64 / x.len() as f64;
+    assert!((kept - 0.7).abs() < 0.01, "kept {kept}");
+    // Survivors are scaled by 1/(1 − rate), so the mean stays 1.
+    let mean = y.iter().map(|&v| v as f64).sum::<f64>() / x.len() as f64;
+    assert!((mean - 1.0).abs() < 0.02, "mean {mean}");
+    assert!(y.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.7).abs() < 1e-6));
+    // Backward regenerates the same mask from the key.
+    let mut dx = vec![0.0; x.len()];
+    random::dropout_backward(&x, 0.3, 1234, &mut dx);
+    assert_eq!(dx, y);
+    // Another key, another mask.
+    random::dropout_forward(&x, 0.3, 1235, &mut dx);
+    assert_ne!(dx, y);
+}
+
+#[test]
+fn hash_uniform_is_uniform() {
+    let mut buckets = [0usize; 10];
+    for i in 0..100_000 {
+        buckets[(hash_uniform(77, i) * 10.0) as usize] += 1;
+    }
+    assert!(
+        buckets.iter().all(|&b| (9_500..10_500).contains(&b)),
+        "{buckets:?}"
+    );
+}
+
+// ---------------------------------------------------------------- optimizers
+
+/// Runs one step of an update kernel on p = 1, g = 0.5.
+#[test]
+fn optimizer_steps_golden() {
+    let g = [0.5f32];
+    let mut p = [1.0f32];
+    optim::sgd_step(&mut p, &g, 0.1);
+    assert_eq!(p, [0.95]);
+
+    // Momentum: v = 0.9·0 − 0.1·0.5 = −0.05, p = 0.95; again: v = −0.095, p = 0.855.
+    let (mut p, mut v) = ([1.0f32], [0.0f32]);
+    optim::momentum_step(&mut p, &g, &mut v, 0.1, 0.9);
+    optim::momentum_step(&mut p, &g, &mut v, 0.1, 0.9);
+    close(&p, &[0.855], 1e-6);
+
+    // Nesterov: first step v' = −0.05, p += −0.9·0 + 1.9·(−0.05) = −0.095.
+    let (mut p, mut v) = ([1.0f32], [0.0f32]);
+    optim::nesterov_step(&mut p, &g, &mut v, 0.1, 0.9);
+    close(&p, &[0.905], 1e-6);
+
+    // AdaGrad: h = 0.25, p −= 0.1·0.5/(0.5 + ε) ≈ 0.1.
+    let (mut p, mut h) = ([1.0f32], [0.0f32]);
+    optim::adagrad_step(&mut p, &g, &mut h, 0.1, 1e-7);
+    close(&p, &[0.9], 1e-6);
+
+    // RMSProp: s = 0.1·0.25 = 0.025, p −= 0.01·0.5/√0.025 = 0.0316228.
+    let (mut p, mut s) = ([1.0f32], [0.0f32]);
+    optim::rmsprop_step(&mut p, &g, &mut s, 0.01, 0.9, 1e-7);
+    close(&p, &[1.0 - 0.0316228], 1e-6);
+
+    // AdaDelta: E[g²] = 0.05·0.25 = 0.0125, Δ = −√(0 + 1e-6)/√(0.0125 + 1e-6)·0.5.
+    let (mut p, mut eg, mut ex) = ([1.0f32], [0.0f32], [0.0f32]);
+    optim::adadelta_step(&mut p, &g, &mut eg, &mut ex, 1.0, 0.95, 1e-6);
+    let delta = -(1e-6f64).sqrt() / (0.0125f64 + 1e-6).sqrt() * 0.5;
+    close(&p, &[(1.0 + delta) as f32], 1e-6);
+
+    // Adam's first step moves by ≈ lr·sign(g) (m̂ = g, v̂ = g²).
+    let (mut p, mut m, mut v) = ([1.0f32], [0.0f32], [0.0f32]);
+    let (b1, b2) = (0.9f32, 0.999f32);
+    let (c1, c2) = (1.0 / (1.0 - b1), 1.0 / (1.0 - b2));
+    optim::adam_step(&mut p, &g, &mut m, &mut v, 0.001, b1, b2, 1e-8, c1, c2, 0.0);
+    close(&p, &[0.999], 1e-6);
+    // AdamW also shrinks p by lr·decay·p first: 1 − 0.001·0.1 = 0.9999, then −0.001.
+    let (mut p, mut m, mut v) = ([1.0f32], [0.0f32], [0.0f32]);
+    optim::adam_step(&mut p, &g, &mut m, &mut v, 0.001, b1, b2, 1e-8, c1, c2, 0.1);
+    close(&p, &[0.9989], 1e-6);
+}
