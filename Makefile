@@ -24,6 +24,10 @@ data:
 build: setup data
 	trunk build --release --offline
 
+## Benchmarks (figures, not tests): natively and in headless Chromium, as JSON lines
+bench: setup
+	scripts/bench.sh
+
 lint: setup
 	cargo fmt --check
 	cargo clippy --all-targets --quiet -- -D warnings

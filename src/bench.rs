@@ -91,6 +91,49 @@ pub fn gemm_record(m: usize, k: usize, n: usize, ta: bool, label: &str, min_ms: 
     }
 }
 
+/// GFLOP/s of one convolution kernel (implicit GEMM forward, weight gradient, or input
+/// gradient) on `[batch, h, w, c]` with `k×k` filters, valid padding, stride 1.
+pub fn conv_record(
+    input: [usize; 4],
+    k: usize,
+    out_c: usize,
+    pass: &'static str,
+    min_ms: f64,
+) -> Record {
+    use crate::backend::cpu::conv;
+    use crate::backend::geometry::{Padding, Window2d};
+    let g = Window2d::new(input, (k, k), (1, 1), (1, 1), Padding::Valid).expect("valid geometry");
+    let mut rng = Rng::new(3, 3);
+    let mut random = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.range(-1.0, 1.0)).collect() };
+    let x = random(input.iter().product());
+    let w = random(g.patch_len() * out_c);
+    let out = g.batch * g.out_positions() * out_c;
+    let (mut y, dy) = (vec![0.0; out], random(out));
+    let (mut dw, mut db, mut dx) = (vec![0.0; w.len()], vec![0.0; out_c], vec![0.0; x.len()]);
+    let bias = vec![0.0; out_c];
+    let (iters, ms) = measure(min_ms / 4.0, min_ms, || match pass {
+        "forward" => conv::conv2d_forward(&x, &w, &bias, &g, out_c, &mut y),
+        "weight grad" => conv::conv2d_backward_weight(&x, &dy, &g, out_c, &mut dw, &mut db),
+        _ => conv::conv2d_backward_input(&dy, &w, &g, out_c, &mut dx),
+    });
+    let flops = 2.0 * (g.batch * g.out_positions() * g.patch_len() * out_c) as f64;
+    Record {
+        bench: "conv2d",
+        backend: "cpu".into(),
+        env: env(),
+        model: None,
+        shape: Some(format!(
+            "{pass} {}x{}x{}x{} k{k} -> {out_c}",
+            input[0], input[1], input[2], input[3]
+        )),
+        batch: input[0],
+        gflops: Some(flops * iters as f64 / (ms * 1e6)),
+        samples_per_s: None,
+        ms_per_iter: ms / iters as f64,
+        iters,
+    }
+}
+
 /// The products one training step of the default CNN performs at batch 64.
 pub fn default_cnn_gemm_shapes() -> Vec<(usize, usize, usize, bool, &'static str)> {
     vec![
@@ -147,8 +190,9 @@ pub fn train_record(preset: Preset, batch: usize, min_ms: f64) -> Result<Record>
     })
 }
 
-/// The CPU suite: GEMM 256³ and the default CNN's products, then training throughput of the
-/// default CNN and the MLP at batch 64. Calls `emit` with each record as it completes.
+/// The CPU suite: GEMM 256³ and the default CNN's and MLP's products as plain matrices,
+/// the default CNN's convolutions as the kernels training uses, then training throughput of
+/// the default CNN and the MLP at batch 64. Calls `emit` with each record as it completes.
 pub fn cpu_suite(min_ms: f64, mut emit: impl FnMut(&Record)) -> Result<()> {
     emit(&gemm_record(256, 256, 256, false, "", min_ms));
     for (m, k, n, ta, label) in default_cnn_gemm_shapes()
@@ -156,6 +200,18 @@ pub fn cpu_suite(min_ms: f64, mut emit: impl FnMut(&Record)) -> Result<()> {
         .chain(mlp_gemm_shapes())
     {
         emit(&gemm_record(m, k, n, ta, label, min_ms));
+    }
+    for (input, out_c, passes) in [
+        ([64, 28, 28, 1], 8, &["forward", "weight grad"][..]),
+        (
+            [64, 12, 12, 8],
+            16,
+            &["forward", "weight grad", "input grad"][..],
+        ),
+    ] {
+        for pass in passes {
+            emit(&conv_record(input, 5, out_c, pass, min_ms));
+        }
     }
     for preset in [Preset::DefaultCnn, Preset::Mlp] {
         emit(&train_record(preset, 64, min_ms * 2.0)?);

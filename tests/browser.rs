@@ -54,3 +54,110 @@ fn bad_files_are_rejected_in_the_browser() {
         .to_string();
     assert!(msg.contains("label 10 at index 0"), "{msg}");
 }
+
+// ---------------------------------------------------------------- the CPU engine in wasm
+
+use trainer::backend::cpu::{gemm, pool};
+use trainer::backend::geometry::{Padding, Window2d};
+use trainer::nn::gradcheck::{check_model, GradCheckOptions};
+use trainer::nn::loss::one_hot;
+use trainer::nn::{LayerSpec, Loss, Mode, ModelSpec, Sequential};
+use trainer::random::Rng;
+use trainer::tensor::Tensor;
+
+fn random(len: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed, 5);
+    (0..len).map(|_| rng.range(-1.0, 1.0)).collect()
+}
+
+#[wasm_bindgen_test]
+fn simd128_gemm_equals_scalar_on_odd_sizes() {
+    for &m in &[1, 3, 7, 17, 65] {
+        for &k in &[1, 3, 17, 65] {
+            for &n in &[1, 7, 8, 17, 65] {
+                for ta in [false, true] {
+                    let a = random(m * k, (m + 7 * k) as u64);
+                    let b = random(k * n, (k + 3 * n) as u64);
+                    let am = if ta {
+                        gemm::MatRef::new(&a, k, m).t()
+                    } else {
+                        gemm::MatRef::new(&a, m, k)
+                    };
+                    let bm = gemm::MatRef::new(&b, k, n);
+                    let (mut simd, mut scalar) = (vec![0.5; m * n], vec![0.5; m * n]);
+                    gemm::gemm_simd(am.into(), bm, &mut simd, true);
+                    gemm::gemm_scalar(am.into(), bm, &mut scalar, true);
+                    for (x, y) in simd.iter().zip(&scalar) {
+                        assert!(
+                            (x - y).abs() <= 1e-5 * (1.0 + y.abs()),
+                            "{m}x{k}x{n}: {x} vs {y}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn simd128_pooling_equals_scalar_on_odd_channel_counts() {
+    for &c in &[1, 3, 5, 7, 17, 65] {
+        let g = Window2d::new([2, 7, 5, c], (3, 3), (2, 2), (1, 1), Padding::Valid).unwrap();
+        let x = random(2 * 7 * 5 * c, c as u64);
+        let out = 2 * g.out_positions() * c;
+        let (mut a, mut b) = (vec![0.0; out], vec![0.0; out]);
+        pool::max_pool2d_forward_simd(&x, &g, &mut a);
+        pool::max_pool2d_forward_scalar(&x, &g, &mut b);
+        assert_eq!(a, b);
+        let dy = random(out, 3);
+        let (mut da, mut db) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        pool::max_pool2d_backward_simd(&x, &a, &dy, &g, &mut da);
+        pool::max_pool2d_backward_scalar(&x, &a, &dy, &g, &mut db);
+        assert_eq!(da, db);
+        pool::avg_pool2d_forward_simd(&x, &g, &mut a);
+        pool::avg_pool2d_forward_scalar(&x, &g, &mut b);
+        for (p, q) in a.iter().zip(&b) {
+            assert!((p - q).abs() < 1e-6);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn gradient_check_passes_in_the_browser() {
+    let spec = ModelSpec::new(
+        vec![6, 6, 2],
+        vec![
+            LayerSpec::Conv2d {
+                filters: 3,
+                kernel: [3, 3],
+                stride: [1, 1],
+                padding: Padding::Same,
+                dilation: [1, 1],
+                init: Default::default(),
+            },
+            LayerSpec::Tanh,
+            LayerSpec::AvgPool2d {
+                window: [2, 2],
+                stride: [2, 2],
+            },
+            LayerSpec::Flatten,
+            LayerSpec::Dense {
+                units: 4,
+                init: Default::default(),
+            },
+        ],
+    );
+    let mut model = Sequential::build(&spec, 1).unwrap();
+    let x = Tensor::from_vec([2, 6, 6, 2], random(144, 4)).unwrap();
+    let targets = one_hot(&[1, 3], 4);
+    let report = check_model(
+        &mut model,
+        &Loss::default(),
+        &x,
+        &targets,
+        Mode::Train { seed: 1 },
+        GradCheckOptions::default(),
+    )
+    .unwrap();
+    assert!(report.max_rel_error() < 1e-3, "{report:?}");
+}

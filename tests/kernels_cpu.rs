@@ -34,13 +34,13 @@ fn gemm_golden_2x3_times_3x2() {
         let mut c = [0.0; 4];
         let (am, bm) = (gemm::MatRef::new(&a, 2, 3), gemm::MatRef::new(&b, 3, 2));
         if simd {
-            gemm::gemm_simd(am, bm, &mut c, false);
+            gemm::gemm_simd(am.into(), bm, &mut c, false);
         } else {
-            gemm::gemm_scalar(am, bm, &mut c, false);
+            gemm::gemm_scalar(am.into(), bm, &mut c, false);
         }
         assert_eq!(c, want);
         // Accumulating adds the product again.
-        gemm::gemm_simd(am, bm, &mut c, true);
+        gemm::gemm_simd(am.into(), bm, &mut c, true);
         assert_eq!(c, [116.0, 128.0, 278.0, 308.0]);
     }
 }
@@ -52,7 +52,7 @@ fn gemm_transposed_views_read_the_same_data() {
     let b = [7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
     let mut c = [0.0; 4];
     gemm::gemm_simd(
-        gemm::MatRef::new(&a_t, 3, 2).t(),
+        gemm::MatRef::new(&a_t, 3, 2).t().into(),
         gemm::MatRef::new(&b, 3, 2),
         &mut c,
         false,
@@ -81,8 +81,8 @@ fn gemm_simd_equals_scalar_on_odd_sizes_and_all_transposes() {
                     };
                     let init = random(m * n, 9);
                     let (mut simd, mut scalar) = (init.clone(), init.clone());
-                    gemm::gemm_simd(am, bm, &mut simd, true);
-                    gemm::gemm_scalar(am, bm, &mut scalar, true);
+                    gemm::gemm_simd(am.into(), bm, &mut simd, true);
+                    gemm::gemm_scalar(am.into(), bm, &mut scalar, true);
                     close(&simd, &scalar, 1e-5);
                 }
             }
@@ -98,13 +98,13 @@ fn gemm_deeper_than_one_packed_block() {
     let b = random(k * n, 2);
     let (mut simd, mut scalar) = (vec![0.0; m * n], vec![0.0; m * n]);
     gemm::gemm_simd(
-        gemm::MatRef::new(&a, m, k),
+        gemm::MatRef::new(&a, m, k).into(),
         gemm::MatRef::new(&b, k, n),
         &mut simd,
         false,
     );
     gemm::gemm_scalar(
-        gemm::MatRef::new(&a, m, k),
+        gemm::MatRef::new(&a, m, k).into(),
         gemm::MatRef::new(&b, k, n),
         &mut scalar,
         false,
@@ -173,7 +173,7 @@ fn conv2d_same_padding_golden() {
     let w = [1.0; 9];
     let g = window([1, 3, 3, 1], 3, 1, Padding::Same, 1);
     let mut y = vec![0.0; 9];
-    conv::conv2d_forward(&x, &w, &[0.0], &g, 1, &mut y);
+    conv::conv2d_forward(&conv::pad_input(&x, &g), &w, &[0.0], &g, 1, &mut y);
     assert_eq!(y, [4., 6., 4., 6., 9., 6., 4., 6., 4.]);
 }
 
@@ -187,6 +187,52 @@ fn conv2d_two_channels_in_and_out() {
     let mut y = vec![0.0; 4];
     conv::conv2d_forward(&x, &w, &[0.0, 0.0], &g, 2, &mut y);
     assert_eq!(y, [21.0, 43.0, 42.0, 86.0]);
+}
+
+#[test]
+fn implicit_gemm_equals_im2col_then_gemm() {
+    // Forward and weight gradient read the im2col matrix through offset tables; they must
+    // equal building it with im2col and multiplying, for every kind of geometry.
+    let cases = [
+        ([2, 9, 8, 3], 3, 1, Padding::Valid, 1),
+        ([2, 9, 8, 3], 3, 2, Padding::Same, 1),
+        ([1, 10, 9, 2], 3, 1, Padding::Explicit(2, 1), 2),
+        ([3, 7, 7, 1], 5, 1, Padding::Same, 1),
+        ([1, 12, 11, 5], 2, 3, Padding::Valid, 1),
+    ];
+    for (input, k, s, pad, dil) in cases {
+        let g = window(input, k, s, pad, dil);
+        let out_c = 6;
+        let x = random(input.iter().product(), 1);
+        let w = random(g.patch_len() * out_c, 2);
+        let rows = g.batch * g.out_positions();
+        let mut cols = vec![0.0; rows * g.patch_len()];
+        conv::im2col(&x, &g, &mut cols);
+        let cols_m = gemm::MatRef::new(&cols, rows, g.patch_len());
+        let mut want = vec![0.0; rows * out_c];
+        gemm::gemm_scalar(
+            cols_m.into(),
+            gemm::MatRef::new(&w, g.patch_len(), out_c),
+            &mut want,
+            false,
+        );
+        let padded = conv::pad_input(&x, &g);
+        let mut got = vec![0.0; rows * out_c];
+        conv::conv2d_forward(&padded, &w, &vec![0.0; out_c], &g, out_c, &mut got);
+        close(&got, &want, 1e-5);
+
+        let dy = random(rows * out_c, 3);
+        let mut want_dw = vec![0.0; w.len()];
+        gemm::gemm_scalar(
+            cols_m.t().into(),
+            gemm::MatRef::new(&dy, rows, out_c),
+            &mut want_dw,
+            false,
+        );
+        let (mut dw, mut db) = (vec![0.0; w.len()], vec![0.0; out_c]);
+        conv::conv2d_backward_weight(&padded, &dy, &g, out_c, &mut dw, &mut db);
+        close(&dw, &want_dw, 1e-4);
+    }
 }
 
 #[test]
@@ -204,10 +250,8 @@ fn conv2d_backward_weight_golden() {
     // tap (0,0) sees 1+2+4+5 = 12, (0,1) 2+3+5+6 = 16, (1,0) 24, (1,1) 28; db = 4.
     let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
     let g = window([1, 3, 3, 1], 2, 1, Padding::Valid, 1);
-    let mut cols = vec![0.0; 16];
-    conv::im2col(&x, &g, &mut cols);
     let (mut dw, mut db) = (vec![0.0; 4], vec![0.0; 1]);
-    conv::conv2d_backward_weight(&cols, &[1.0; 4], &g, 1, &mut dw, &mut db);
+    conv::conv2d_backward_weight(&x, &[1.0; 4], &g, 1, &mut dw, &mut db);
     assert_eq!((dw, db), (vec![12.0, 16.0, 24.0, 28.0], vec![4.0]));
 }
 
@@ -234,12 +278,28 @@ fn max_pool_ties_go_to_the_first_maximum_in_row_major_order() {
     let x = [5.0, 5.0, 5.0, 1.0];
     let g = window([1, 2, 2, 1], 2, 2, Padding::Valid, 1);
     let mut dx = vec![0.0; 4];
-    pool::max_pool2d_backward(&x, &[1.0], &g, &mut dx);
+    pool::max_pool2d_backward(&x, &[5.0], &[1.0], &g, &mut dx);
     assert_eq!(dx, [1.0, 0.0, 0.0, 0.0]);
     // Window [1 7; 7 7]: the first maximum scanning row by row is top-right.
     let x = [1.0, 7.0, 7.0, 7.0];
-    pool::max_pool2d_backward(&x, &[2.0], &g, &mut dx);
+    pool::max_pool2d_backward(&x, &[7.0], &[2.0], &g, &mut dx);
     assert_eq!(dx, [0.0, 2.0, 0.0, 0.0]);
+    // The same with 4 channels on the SIMD path: each channel's first maximum.
+    let g = window([1, 2, 2, 4], 2, 2, Padding::Valid, 1);
+    let x = [
+        5.0, 1.0, 2.0, 0.0, // tap (0,0), channels 0..4
+        5.0, 3.0, 2.0, 0.0, // tap (0,1)
+        1.0, 3.0, 9.0, 0.0, // tap (1,0)
+        5.0, 3.0, 2.0, 0.0, // tap (1,1)
+    ];
+    let mut dx = vec![0.0; 16];
+    pool::max_pool2d_backward_simd(&x, &[5.0, 3.0, 9.0, 0.0], &[1.0; 4], &g, &mut dx);
+    let mut want = [0.0; 16];
+    want[0] = 1.0; // channel 0: tap (0,0)
+    want[4 + 1] = 1.0; // channel 1: tap (0,1)
+    want[8 + 2] = 1.0; // channel 2: tap (1,0)
+    want[3] = 1.0; // channel 3: all zero, first tap
+    assert_eq!(dx, want);
 }
 
 #[test]
@@ -251,7 +311,7 @@ fn overlapping_max_pool_gradients_add_up() {
     pool::max_pool2d_forward(&x, &g, &mut y);
     assert_eq!(y, [9.0, 9.0]);
     let mut dx = vec![0.0; 3];
-    pool::max_pool2d_backward(&x, &[1.0, 3.0], &g, &mut dx);
+    pool::max_pool2d_backward(&x, &y, &[1.0, 3.0], &g, &mut dx);
     assert_eq!(dx, [0.0, 4.0, 0.0]);
 }
 
@@ -266,6 +326,14 @@ fn pool_simd_equals_scalar_on_odd_channel_counts() {
             pool::max_pool2d_forward_simd(&x, &g, &mut a);
             pool::max_pool2d_forward_scalar(&x, &g, &mut b);
             assert_eq!(a, b, "max pool, {c} channels, window {k} stride {s}");
+            let dy = random(out, 77);
+            let (mut da, mut db) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+            pool::max_pool2d_backward_simd(&x, &a, &dy, &g, &mut da);
+            pool::max_pool2d_backward_scalar(&x, &a, &dy, &g, &mut db);
+            assert_eq!(
+                da, db,
+                "max pool backward, {c} channels, window {k} stride {s}"
+            );
             pool::avg_pool2d_forward_simd(&x, &g, &mut a);
             pool::avg_pool2d_forward_scalar(&x, &g, &mut b);
             close(&a, &b, 1e-6);

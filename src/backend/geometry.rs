@@ -118,6 +118,16 @@ impl Window2d {
         self.out_h * self.out_w
     }
 
+    /// Height and width of the input with its padding on all sides.
+    pub fn padded_size(&self) -> (usize, usize) {
+        (self.in_h + self.pad_h, self.in_w + self.pad_w)
+    }
+
+    /// True when some tap reads padding.
+    pub fn has_padding(&self) -> bool {
+        self.pad_h > 0 || self.pad_w > 0
+    }
+
     /// Taps per window across all input channels: one im2col row.
     pub fn patch_len(&self) -> usize {
         self.k_h * self.k_w * self.channels

@@ -1,7 +1,8 @@
 //! Conv2D: `[N, H, W, C_in] → [N, H', W', C_out]`,
 //! `y[n,i,j,o] = b[o] + Σ_{u,v,c} x[n, i·s + u·d − p, j·s + v·d − p, c] · W[u, v, c, o]`
 //! with weights `[F_h, F_w, C_in, C_out]`, stride s, dilation d, padding p (zeros outside).
-//! Backward: `dW += colsᵀ·dy`, `db += Σ dy`, `dx = col2im(dy·Wᵀ)` (see `backend::cpu::conv`).
+//! Backward: `dW += colsᵀ·dy`, `db += Σ dy`, `dx = col2im(dy·Wᵀ)` with `cols` the im2col
+//! matrix of the input (see `backend::cpu::conv`).
 
 use super::{no_forward, Layer, Mode, Param, ParamRole};
 use crate::backend::geometry::{Padding, Window2d};
@@ -15,7 +16,7 @@ pub struct Conv2d {
     pub stride: (usize, usize),
     pub dilation: (usize, usize),
     pub padding: Padding,
-    /// The forward's window geometry and im2col rows, for backward.
+    /// The forward's window geometry and padded input, for backward.
     cache: Option<(Window2d, Tensor)>,
 }
 
@@ -60,14 +61,14 @@ impl Conv2d {
 impl Layer for Conv2d {
     fn forward(&mut self, x: &Tensor, _mode: Mode) -> Result<Tensor> {
         let g = self.window(x.shape())?;
-        let (y, cols) = ops::conv2d_forward(x, &self.weight.value, &self.bias.value, &g)?;
-        self.cache = Some((g, cols));
+        let (y, padded) = ops::conv2d_forward(x, &self.weight.value, &self.bias.value, &g)?;
+        self.cache = Some((g, padded));
         Ok(y)
     }
 
     fn backward(&mut self, dy: &Tensor, input_grad: bool) -> Result<Option<Tensor>> {
-        let (g, cols) = self.cache.as_ref().ok_or_else(|| no_forward("conv2d"))?;
-        ops::conv2d_backward_weight(cols, dy, g, &mut self.weight.grad, &mut self.bias.grad)?;
+        let (g, padded) = self.cache.as_ref().ok_or_else(|| no_forward("conv2d"))?;
+        ops::conv2d_backward_weight(padded, dy, g, &mut self.weight.grad, &mut self.bias.grad)?;
         input_grad
             .then(|| ops::conv2d_backward_input(dy, &self.weight.value, g))
             .transpose()

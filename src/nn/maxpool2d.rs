@@ -28,7 +28,8 @@ pub fn pool_window(
 pub struct MaxPool2d {
     pub window: (usize, usize),
     pub stride: (usize, usize),
-    cache: Option<(Window2d, Tensor)>,
+    /// The forward's window, input and output.
+    cache: Option<(Window2d, Tensor, Tensor)>,
 }
 
 impl MaxPool2d {
@@ -45,15 +46,15 @@ impl Layer for MaxPool2d {
     fn forward(&mut self, x: &Tensor, _mode: Mode) -> Result<Tensor> {
         let g = pool_window("max_pool2d", x.shape(), self.window, self.stride)?;
         let y = ops::max_pool2d_forward(x, &g)?;
-        self.cache = Some((g, x.clone()));
+        self.cache = Some((g, x.clone(), y.clone()));
         Ok(y)
     }
 
     fn backward(&mut self, dy: &Tensor, _input_grad: bool) -> Result<Option<Tensor>> {
-        let (g, x) = self
+        let (g, x, y) = self
             .cache
             .as_ref()
             .ok_or_else(|| no_forward("max_pool2d"))?;
-        ops::max_pool2d_backward(x, dy, g).map(Some)
+        ops::max_pool2d_backward(x, y, dy, g).map(Some)
     }
 }

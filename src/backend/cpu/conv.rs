@@ -1,12 +1,16 @@
-//! 2-D convolution as im2col + GEMM, NHWC.
+//! 2-D convolution as matrix products, NHWC.
 //!
-//! `im2col` copies each output position's receptive field into one row
-//! (`[k_h, k_w, c_in]`, zeros for padding), so the convolution becomes `cols · W` with the
-//! weights `[F_h, F_w, C_in, C_out]` read as a `(F_h·F_w·C_in) × C_out` matrix. Backward is
-//! two more products: `dW += colsᵀ · dY` and `dcols = dY · Wᵀ`, then `col2im` adds every
-//! row of `dcols` back onto the input positions it came from.
+//! The im2col matrix has one row per output position holding its receptive field
+//! (`[k_h, k_w, c_in]`, zeros for padding), so the convolution is `cols · W` with the weights
+//! `[F_h, F_w, C_in, C_out]` read as a `(F_h·F_w·C_in) × C_out` matrix, and backward is
+//! `dW += colsᵀ · dY` and `dcols = dY · Wᵀ`, whose rows `col2im` adds back onto the input.
+//!
+//! Forward and the weight gradient never build `cols`: element (position, tap) of it is the
+//! padded input at `position offset + tap offset`, so GEMM reads it in place through two
+//! offset tables ("implicit GEMM"). `im2col` itself is kept as the reference the tests
+//! compare with.
 
-use super::gemm::{gemm, MatRef};
+use super::gemm::{gemm, gemm_simd, AView, MatRef, Offsets};
 use super::simd::{F32x4, LANES};
 use crate::backend::geometry::Window2d;
 
@@ -162,40 +166,109 @@ pub fn col2im(cols: &[f32], g: &Window2d, dx: &mut [f32]) {
     });
 }
 
-/// `y = conv(x, w) + bias`; also returns the im2col rows, which backward needs.
+/// Offsets into the padded input: one per output position (its window's top-left tap) and
+/// one per tap `(ky, kx, c)` (relative to it). Their sums address the im2col matrix.
+pub struct ConvOffsets {
+    pub positions: Vec<usize>,
+    pub taps: Vec<usize>,
+}
+
+impl ConvOffsets {
+    pub fn new(g: &Window2d) -> ConvOffsets {
+        let (hp, wp) = g.padded_size();
+        let c = g.channels;
+        let mut positions = Vec::with_capacity(g.batch * g.out_positions());
+        for n in 0..g.batch {
+            for oy in 0..g.out_h {
+                for ox in 0..g.out_w {
+                    positions.push(((n * hp + oy * g.stride_h) * wp + ox * g.stride_w) * c);
+                }
+            }
+        }
+        let mut taps = Vec::with_capacity(g.patch_len());
+        for ky in 0..g.k_h {
+            for kx in 0..g.k_w {
+                for ch in 0..c {
+                    taps.push((ky * g.dil_h * wp + kx * g.dil_w) * c + ch);
+                }
+            }
+        }
+        ConvOffsets { positions, taps }
+    }
+
+    /// The im2col matrix `[positions × taps]` as a view of the padded input.
+    pub fn cols<'a>(&'a self, padded: &'a [f32]) -> AView<'a> {
+        AView {
+            data: padded,
+            rows: self.positions.len(),
+            cols: self.taps.len(),
+            row_off: Offsets::Table(&self.positions),
+            col_off: Offsets::Table(&self.taps),
+        }
+    }
+
+    /// Its transpose `[taps × positions]`.
+    pub fn cols_t<'a>(&'a self, padded: &'a [f32]) -> AView<'a> {
+        AView {
+            data: padded,
+            rows: self.taps.len(),
+            cols: self.positions.len(),
+            row_off: Offsets::Table(&self.taps),
+            col_off: Offsets::Table(&self.positions),
+        }
+    }
+}
+
+/// The input with `g`'s padding added as zeros on every side, `[N, H+P_h, W+P_w, C]`.
+pub fn pad_input(x: &[f32], g: &Window2d) -> Vec<f32> {
+    let (hp, wp) = g.padded_size();
+    let c = g.channels;
+    let mut out = super::buffers::take(g.batch * hp * wp * c);
+    out.fill(0.0);
+    let line = g.in_w * c;
+    for n in 0..g.batch {
+        for iy in 0..g.in_h {
+            let src = &x[(n * g.in_h + iy) * line..][..line];
+            let dst = ((n * hp + iy + g.pad_top) * wp + g.pad_left) * c;
+            out[dst..dst + line].copy_from_slice(src);
+        }
+    }
+    out
+}
+
+/// `y = conv(x, w) + bias`, reading the padded input `padded` (see [`pad_input`]; the input
+/// itself when there is no padding).
 pub fn conv2d_forward(
-    x: &[f32],
+    padded: &[f32],
     w: &[f32],
     bias: &[f32],
     g: &Window2d,
     out_c: usize,
     y: &mut [f32],
-) -> Vec<f32> {
-    let rows = g.batch * g.out_positions();
-    let mut cols = super::buffers::take(rows * g.patch_len());
-    im2col(x, g, &mut cols);
-    gemm(
-        MatRef::new(&cols, rows, g.patch_len()),
+) {
+    let offsets = ConvOffsets::new(g);
+    gemm_simd(
+        offsets.cols(padded),
         MatRef::new(w, g.patch_len(), out_c),
         y,
         false,
     );
     super::elementwise::add_row_vector(y, bias);
-    cols
 }
 
-/// `dw += colsᵀ · dy` and `db += column sums of dy`.
+/// `dw += colsᵀ · dy` and `db += column sums of dy`, reading the padded input in place.
 pub fn conv2d_backward_weight(
-    cols: &[f32],
+    padded: &[f32],
     dy: &[f32],
     g: &Window2d,
     out_c: usize,
     dw: &mut [f32],
     db: &mut [f32],
 ) {
+    let offsets = ConvOffsets::new(g);
     let rows = g.batch * g.out_positions();
-    gemm(
-        MatRef::new(cols, rows, g.patch_len()).t(),
+    gemm_simd(
+        offsets.cols_t(padded),
         MatRef::new(dy, rows, out_c),
         dw,
         true,

@@ -2,9 +2,13 @@
 //!
 //! Transposes cost nothing: a [`MatRef`] is a strided view, so `Aᵀ` is the same data with
 //! its strides swapped. The SIMD path follows the GotoBLAS structure: B is copied ("packed")
-//! into panels `NR` columns wide and `KC` deep that stay in cache, A is read in place with
-//! its strides (for `Aᵀ` the `MR` values needed at one depth are adjacent), and a
+//! into panels `NR` columns wide and `KC` deep that stay in cache, A is read in place, and a
 //! register-blocked micro-kernel computes an `MR × NR` tile of C in `2·MR` vector registers.
+//!
+//! A is read through an [`AView`]: element (i, k) at `data[row(i) + col(k)]`, where each
+//! offset is a stride or a table. Strides give ordinary and transposed matrices; tables
+//! give a convolution's im2col matrix without building it (row = output position,
+//! column = filter tap, both offsets into the padded input image).
 //!
 //! Every output element is a sum over k in increasing order, in blocks of `KC`; the result
 //! is the same on every platform (see `simd.rs`), though not bit-equal to the scalar twin.
@@ -78,7 +82,7 @@ impl<'a> MatRef<'a> {
     }
 }
 
-fn check(a: &MatRef, b: &MatRef, c: &[f32]) {
+fn check(a: &AView, b: &MatRef, c: &[f32]) {
     assert_eq!(
         a.cols, b.rows,
         "gemm: A is {}×{} but B is {}×{}",
@@ -92,17 +96,73 @@ fn check(a: &MatRef, b: &MatRef, c: &[f32]) {
     );
 }
 
+/// Offsets of the rows (or columns) of an [`AView`].
+#[derive(Clone, Copy, Debug)]
+pub enum Offsets<'a> {
+    /// Index i is at `i · stride`.
+    Stride(usize),
+    /// Index i is at `table[i]`.
+    Table(&'a [usize]),
+}
+
+impl Offsets<'_> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> usize {
+        match *self {
+            Offsets::Stride(s) => i * s,
+            Offsets::Table(t) => t[i],
+        }
+    }
+
+    /// The largest offset among the first `n` indices.
+    fn max(&self, n: usize) -> usize {
+        match *self {
+            Offsets::Stride(s) => n.saturating_sub(1) * s,
+            Offsets::Table(t) => t[..n].iter().copied().max().unwrap_or(0),
+        }
+    }
+}
+
+/// How GEMM reads A: element `(i, k)` is `data[row_off(i) + col_off(k)]`.
+#[derive(Clone, Copy, Debug)]
+pub struct AView<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub row_off: Offsets<'a>,
+    pub col_off: Offsets<'a>,
+}
+
+impl<'a> From<MatRef<'a>> for AView<'a> {
+    fn from(m: MatRef<'a>) -> Self {
+        AView {
+            data: m.data,
+            rows: m.rows,
+            cols: m.cols,
+            row_off: Offsets::Stride(m.rs),
+            col_off: Offsets::Stride(m.cs),
+        }
+    }
+}
+
+impl AView<'_> {
+    /// Element (i, k), bounds-checked.
+    pub fn at(&self, i: usize, k: usize) -> f32 {
+        self.data[self.row_off.at(i) + self.col_off.at(k)]
+    }
+}
+
 /// `C = A·B`, or `C += A·B` when `accumulate`; C is row-major `A.rows × B.cols`.
 pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
     if a.rows * a.cols * b.cols < SMALL {
-        gemm_scalar(a, b, c, accumulate)
+        gemm_scalar(a.into(), b, c, accumulate)
     } else {
-        gemm_simd(a, b, c, accumulate)
+        gemm_simd(a.into(), b, c, accumulate)
     }
 }
 
 /// The scalar twin: the definition, one dot product per element.
-pub fn gemm_scalar(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
+pub fn gemm_scalar(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
     check(&a, &b, c);
     let (m, k, n) = (a.rows, a.cols, b.cols);
     for i in 0..m {
@@ -123,7 +183,7 @@ thread_local! {
 }
 
 /// The SIMD path, for any size (tests call it directly on small and odd shapes).
-pub fn gemm_simd(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
+pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
     check(&a, &b, c);
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 {
@@ -135,6 +195,11 @@ pub fn gemm_simd(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
         }
         return;
     }
+    // One bounds check for every unchecked read of A below.
+    assert!(
+        a.row_off.max(m) + a.col_off.max(k) < a.data.len(),
+        "gemm: A's offsets reach past its data"
+    );
     PACK.with(|b_pack| {
         let b_pack = &mut *b_pack.borrow_mut();
         for jc in (0..n).step_by(NC) {
@@ -145,11 +210,6 @@ pub fn gemm_simd(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
                 let add = accumulate || pc > 0;
                 pack_b(b, pc, kc, jc, nc, b_pack);
                 for ic in (0..m).step_by(MR) {
-                    let strip = Strip {
-                        data: &a.data[ic * a.rs + pc * a.cs..],
-                        rs: a.rs,
-                        ks: a.cs,
-                    };
                     let tile = Tile {
                         c: &mut *c,
                         n,
@@ -157,7 +217,7 @@ pub fn gemm_simd(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
                         jc,
                         add,
                     };
-                    row_tile(MR.min(m - ic), nc, kc, strip, b_pack, tile);
+                    row_tile(MR.min(m - ic), nc, kc, pc, &a, b_pack, tile);
                 }
             }
         }
@@ -189,16 +249,6 @@ fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut Vec<f
     }
 }
 
-/// One strip of A, read in place: rows `ic..ic+mr`, depths `pc..pc+kc`, element (r, k) at
-/// `data[r·rs + k·ks]`. A plain matrix has `ks = 1`; a transposed view has `rs = 1`, and
-/// then the `MR` values the micro-kernel needs at one depth are adjacent in memory.
-#[derive(Clone, Copy)]
-struct Strip<'a> {
-    data: &'a [f32],
-    rs: usize,
-    ks: usize,
-}
-
 /// Where a row of micro-tiles lands in C.
 struct Tile<'c> {
     c: &'c mut [f32],
@@ -208,20 +258,60 @@ struct Tile<'c> {
     add: bool,
 }
 
-/// All micro-tiles of one `mr`-row strip of C against the packed block of B.
-fn row_tile(mr: usize, nc: usize, kc: usize, a: Strip, b_pack: &[f32], tile: Tile) {
-    // Bounds for the unchecked reads below: every (r < mr, k < kc) lies inside A's slice.
-    assert!(a.data.len() > (mr - 1) * a.rs + (kc - 1) * a.ks);
-    let at = |k: usize, r: usize| a.data.as_ptr().wrapping_add(r * a.rs + k * a.ks);
+/// The column offsets of one block of A, as the micro-kernel reads them.
+trait ColOffsets: Copy {
+    /// Offset of column `pc + k`.
+    ///
+    /// # Safety
+    /// `k` must be below the block's depth.
+    unsafe fn at(self, k: usize) -> usize;
+}
+
+#[derive(Clone, Copy)]
+struct Strided {
+    start: usize,
+    stride: usize,
+}
+impl ColOffsets for Strided {
+    #[inline(always)]
+    unsafe fn at(self, k: usize) -> usize {
+        self.start + k * self.stride
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Tabled(*const usize);
+impl ColOffsets for Tabled {
+    #[inline(always)]
+    unsafe fn at(self, k: usize) -> usize {
+        *self.0.add(k)
+    }
+}
+
+/// All micro-tiles of rows `ic..ic+mr` of C against the packed block of B (depths
+/// `pc..pc+kc`). `gemm_simd` has checked that every offset of A is in bounds.
+fn row_tile(mr: usize, nc: usize, kc: usize, pc: usize, a: &AView, b_pack: &[f32], tile: Tile) {
+    let rows: [usize; MR] = std::array::from_fn(|r| a.row_off.at(tile.ic + r.min(mr - 1)));
     let len = nc.div_ceil(NR) * kc * NR;
     for (p, panel) in b_pack[..len].chunks_exact(kc * NR).enumerate() {
-        // SAFETY: the assert above bounds A's reads; `panel` holds exactly kc·NR floats.
+        // SAFETY: rows and columns are below A's sizes (checked by the caller), so every
+        // offset sum is below `a.data.len()`; `panel` holds exactly kc·NR floats.
         let acc: [[F32x4; 2]; MR] = unsafe {
-            match mr {
-                4 => micro::<4>(kc, at, panel),
-                3 => pad(micro::<3>(kc, at, panel)),
-                2 => pad(micro::<2>(kc, at, panel)),
-                _ => pad(micro::<1>(kc, at, panel)),
+            match a.col_off {
+                Offsets::Stride(s) => micro_rows(
+                    mr,
+                    kc,
+                    a.data,
+                    rows,
+                    Strided {
+                        start: pc * s,
+                        stride: s,
+                    },
+                    panel,
+                ),
+                Offsets::Table(t) => {
+                    micro_rows(mr, kc, a.data, rows, Tabled(t[pc..pc + kc].as_ptr()), panel)
+                }
             }
         };
         let j0 = tile.jc + p * NR;
@@ -250,19 +340,44 @@ fn row_tile(mr: usize, nc: usize, kc: usize, a: Strip, b_pack: &[f32], tile: Til
     }
 }
 
+/// Runs the micro-kernel for `mr` (1 to `MR`) rows.
+///
+/// # Safety
+/// As [`micro`].
+#[inline(always)]
+unsafe fn micro_rows(
+    mr: usize,
+    kc: usize,
+    data: &[f32],
+    rows: [usize; MR],
+    cols: impl ColOffsets,
+    panel: &[f32],
+) -> [[F32x4; 2]; MR] {
+    let a = data.as_ptr();
+    match mr {
+        4 => micro::<4>(kc, a, rows, cols, panel),
+        3 => pad(micro::<3>(kc, a, rows, cols, panel)),
+        2 => pad(micro::<2>(kc, a, rows, cols, panel)),
+        _ => pad(micro::<1>(kc, a, rows, cols, panel)),
+    }
+}
+
 fn pad<const R: usize>(rows: [[F32x4; 2]; R]) -> [[F32x4; 2]; MR] {
     std::array::from_fn(|r| rows.get(r).copied().unwrap_or([F32x4::splat(0.0); 2]))
 }
 
-/// The register-blocked inner loop: an `R × NR` tile of `A·B` over `kc` steps of k.
+/// The register-blocked inner loop: an `R × NR` tile of `A·B` over `kc` steps of k, where
+/// A's element (r, k) is `a[rows[r] + cols.at(k)]`.
 ///
 /// # Safety
-/// `a(k, r)` must point inside A for every `k < kc`, `r < R`, and `panel` must hold
-/// `kc·NR` floats.
+/// Every `rows[r] + cols.at(k)` (r < R, k < kc) must be inside A's data, and `panel` must
+/// hold `kc·NR` floats.
 #[inline(always)]
 unsafe fn micro<const R: usize>(
     kc: usize,
-    a: impl Fn(usize, usize) -> *const f32,
+    a: *const f32,
+    rows: [usize; MR],
+    cols: impl ColOffsets,
     panel: &[f32],
 ) -> [[F32x4; 2]; R] {
     let mut acc = [[F32x4::splat(0.0); 2]; R];
@@ -270,8 +385,9 @@ unsafe fn micro<const R: usize>(
     for k in 0..kc {
         let b0 = F32x4::load_ptr(b.add(k * NR));
         let b1 = F32x4::load_ptr(b.add(k * NR + LANES));
+        let col = cols.at(k);
         for (r, acc_r) in acc.iter_mut().enumerate() {
-            let av = F32x4::splat(*a(k, r));
+            let av = F32x4::splat(*a.add(rows[r] + col));
             acc_r[0] = acc_r[0] + av * b0;
             acc_r[1] = acc_r[1] + av * b1;
         }

@@ -4,7 +4,7 @@
 //!
 //! **Ties in max pooling**: the first maximum in the window, scanning rows top to bottom and
 //! each row left to right, wins, and backward sends the gradient to it alone. Backward
-//! finds it again from the input instead of storing indices.
+//! finds it again (the first input equal to the output) instead of storing indices.
 
 use super::simd::{F32x4, LANES};
 use crate::backend::geometry::Window2d;
@@ -99,26 +99,76 @@ pub fn max_pool2d_forward_simd(x: &[f32], g: &Window2d, y: &mut [f32]) {
     });
 }
 
-/// Max-pooling backward: each output's gradient goes to its window's (first) maximum.
-pub fn max_pool2d_backward(x: &[f32], dy: &[f32], g: &Window2d, dx: &mut [f32]) {
+/// Max-pooling backward: each output's gradient goes to the first tap of its window whose
+/// input equals the window's maximum `y` (the tie rule above). Dispatches to SIMD for ≥ 4
+/// channels.
+pub fn max_pool2d_backward(x: &[f32], y: &[f32], dy: &[f32], g: &Window2d, dx: &mut [f32]) {
+    if g.channels >= LANES {
+        max_pool2d_backward_simd(x, y, dy, g, dx)
+    } else {
+        max_pool2d_backward_scalar(x, y, dy, g, dx)
+    }
+}
+
+/// Calls `f(input image, its gradient, taps, y row, dy row)` for every output position.
+fn for_each_window_backward(
+    x: &[f32],
+    y: &[f32],
+    dy: &[f32],
+    g: &Window2d,
+    dx: &mut [f32],
+    mut f: impl FnMut(&[f32], &mut [f32], &[usize], &[f32], &[f32]),
+) {
     check(x, g, dy);
+    assert_eq!(y.len(), dy.len(), "pool: output size");
     dx.fill(0.0);
     let image_len = g.in_h * g.in_w * g.channels;
     let mut offsets = Vec::with_capacity(g.k_h * g.k_w);
-    for (p, grads) in dy.chunks_exact(g.channels).enumerate() {
+    let rows = y.chunks_exact(g.channels).zip(dy.chunks_exact(g.channels));
+    for (p, (y_row, dy_row)) in rows.enumerate() {
         let n = p / g.out_positions();
         taps(g, (p / g.out_w) % g.out_h, p % g.out_w, &mut offsets);
         let image = &x[n * image_len..][..image_len];
-        for (c, &grad) in grads.iter().enumerate() {
-            let mut best = offsets[0];
-            for &t in &offsets[1..] {
-                if image[t + c] > image[best + c] {
-                    best = t;
-                }
-            }
-            dx[n * image_len + best + c] += grad;
-        }
+        let grads = &mut dx[n * image_len..][..image_len];
+        f(image, grads, &offsets, y_row, dy_row);
     }
+}
+
+fn route_scalar(image: &[f32], grads: &mut [f32], taps: &[usize], c: usize, y: f32, dy: f32) {
+    if let Some(&t) = taps.iter().find(|&&t| image[t + c] == y) {
+        grads[t + c] += dy;
+    }
+}
+
+/// The scalar twin.
+pub fn max_pool2d_backward_scalar(x: &[f32], y: &[f32], dy: &[f32], g: &Window2d, dx: &mut [f32]) {
+    for_each_window_backward(x, y, dy, g, dx, |image, grads, taps, y_row, dy_row| {
+        for (c, (&yv, &gv)) in y_row.iter().zip(dy_row).enumerate() {
+            route_scalar(image, grads, taps, c, yv, gv);
+        }
+    });
+}
+
+/// Max-pooling backward, 4 channels at a time: a lane mask remembers which channels have
+/// already found their maximum.
+pub fn max_pool2d_backward_simd(x: &[f32], y: &[f32], dy: &[f32], g: &Window2d, dx: &mut [f32]) {
+    let vectors = g.channels / LANES * LANES;
+    let zero = F32x4::splat(0.0);
+    for_each_window_backward(x, y, dy, g, dx, |image, grads, taps, y_row, dy_row| {
+        for c in (0..vectors).step_by(LANES) {
+            let (yv, gv) = (F32x4::load(&y_row[c..]), F32x4::load(&dy_row[c..]));
+            let mut found = zero;
+            for &t in taps {
+                let hit = F32x4::load(&image[t + c..]).eq_mask(yv).and_not(found);
+                let slot = &mut grads[t + c..];
+                (F32x4::load(slot) + zero.select(gv, hit)).store(slot);
+                found = found.or(hit);
+            }
+        }
+        for c in vectors..g.channels {
+            route_scalar(image, grads, taps, c, y_row[c], dy_row[c]);
+        }
+    });
 }
 
 /// Average pooling (over the taps inside the image), dispatching to SIMD for ≥ 4 channels.

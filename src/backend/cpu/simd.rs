@@ -69,6 +69,21 @@ mod imp {
         pub fn lt_mask(self, o: Self) -> Self {
             F32x4(f32x4_gt(o.0, self.0))
         }
+        /// Lane mask of `self == o`.
+        #[inline(always)]
+        pub fn eq_mask(self, o: Self) -> Self {
+            F32x4(f32x4_eq(self.0, o.0))
+        }
+        /// Bits of `self` where `mask` is clear.
+        #[inline(always)]
+        pub fn and_not(self, mask: Self) -> Self {
+            F32x4(v128_andnot(self.0, mask.0))
+        }
+        /// Bitwise or.
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            F32x4(v128_or(self.0, o.0))
+        }
         /// Lanes of `b` where `mask` is set, else lanes of `self`.
         #[inline(always)]
         pub fn select(self, b: Self, mask: Self) -> Self {
@@ -140,6 +155,21 @@ mod imp {
             F32x4(unsafe { _mm_cmplt_ps(self.0, o.0) })
         }
         #[inline(always)]
+        pub fn eq_mask(self, o: Self) -> Self {
+            // SAFETY: SSE is baseline on x86-64.
+            F32x4(unsafe { _mm_cmpeq_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub fn and_not(self, mask: Self) -> Self {
+            // SAFETY: SSE is baseline on x86-64.
+            F32x4(unsafe { _mm_andnot_ps(mask.0, self.0) })
+        }
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            // SAFETY: SSE is baseline on x86-64.
+            F32x4(unsafe { _mm_or_ps(self.0, o.0) })
+        }
+        #[inline(always)]
         pub fn select(self, b: Self, mask: Self) -> Self {
             // SAFETY: SSE is baseline on x86-64.
             F32x4(unsafe { _mm_or_ps(_mm_and_ps(mask.0, b.0), _mm_andnot_ps(mask.0, self.0)) })
@@ -208,6 +238,24 @@ mod imp {
         pub fn lt_mask(self, o: Self) -> Self {
             F32x4(std::array::from_fn(|i| {
                 f32::from_bits(if o.0[i] > self.0[i] { u32::MAX } else { 0 })
+            }))
+        }
+        #[inline(always)]
+        pub fn eq_mask(self, o: Self) -> Self {
+            F32x4(std::array::from_fn(|i| {
+                f32::from_bits(if o.0[i] == self.0[i] { u32::MAX } else { 0 })
+            }))
+        }
+        #[inline(always)]
+        pub fn and_not(self, mask: Self) -> Self {
+            F32x4(std::array::from_fn(|i| {
+                f32::from_bits(self.0[i].to_bits() & !mask.0[i].to_bits())
+            }))
+        }
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            F32x4(std::array::from_fn(|i| {
+                f32::from_bits(self.0[i].to_bits() | o.0[i].to_bits())
             }))
         }
         #[inline(always)]

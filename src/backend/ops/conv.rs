@@ -12,7 +12,8 @@ fn output_shape(g: &Window2d, out_c: usize) -> [usize; 4] {
 }
 
 /// Convolution `[N,H,W,C_in] → [N,H',W',C_out]` with weights `[F_h,F_w,C_in,C_out]` and a bias
-/// per output channel. Also returns the im2col rows, which the weight gradient needs.
+/// per output channel. Also returns the padded input, which the weight gradient reads (the
+/// input itself when the convolution has no padding).
 pub fn conv2d_forward(
     x: &Tensor,
     w: &Tensor,
@@ -23,22 +24,30 @@ pub fn conv2d_forward(
     let out_c = w.channels();
     w.expect_shape("conv2d_forward", &[g.k_h, g.k_w, g.channels, out_c])?;
     bias.expect_shape("conv2d_forward", &[out_c])?;
+    let padded = if g.has_padding() {
+        let (hp, wp) = g.padded_size();
+        Tensor::from_vec(
+            [g.batch, hp, wp, g.channels],
+            cpu::pad_input(x.as_slice(), g),
+        )?
+    } else {
+        x.clone()
+    };
     let mut y = Tensor::scratch(output_shape(g, out_c));
-    let cols = cpu::conv2d_forward(
-        x.as_slice(),
+    cpu::conv2d_forward(
+        padded.as_slice(),
         w.as_slice(),
         bias.as_slice(),
         g,
         out_c,
         y.as_mut_slice(),
     );
-    let cols = Tensor::from_vec([g.batch * g.out_positions(), g.patch_len()], cols)?;
-    Ok((y, cols))
+    Ok((y, padded))
 }
 
-/// Accumulates the weight and bias gradients from the forward's im2col rows and `dy`.
+/// Accumulates the weight and bias gradients from the forward's padded input and `dy`.
 pub fn conv2d_backward_weight(
-    cols: &Tensor,
+    padded: &Tensor,
     dy: &Tensor,
     g: &Window2d,
     dw: &mut Tensor,
@@ -46,13 +55,11 @@ pub fn conv2d_backward_weight(
 ) -> Result<()> {
     let out_c = dw.channels();
     dy.expect_shape("conv2d_backward_weight", &output_shape(g, out_c))?;
-    cols.expect_shape(
-        "conv2d_backward_weight",
-        &[g.batch * g.out_positions(), g.patch_len()],
-    )?;
+    let (hp, wp) = g.padded_size();
+    padded.expect_shape("conv2d_backward_weight", &[g.batch, hp, wp, g.channels])?;
     db.expect_shape("conv2d_backward_weight", &[out_c])?;
     cpu::conv2d_backward_weight(
-        cols.as_slice(),
+        padded.as_slice(),
         dy.as_slice(),
         g,
         out_c,

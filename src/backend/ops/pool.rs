@@ -19,13 +19,21 @@ pub fn max_pool2d_forward(x: &Tensor, g: &Window2d) -> Result<Tensor> {
     Ok(y)
 }
 
-/// Routes each output gradient to the input that was its window's maximum.
-pub fn max_pool2d_backward(x: &Tensor, dy: &Tensor, g: &Window2d) -> Result<Tensor> {
+/// Routes each output gradient to the input that was its window's maximum, given the
+/// forward's input `x` and output `y`.
+pub fn max_pool2d_backward(x: &Tensor, y: &Tensor, dy: &Tensor, g: &Window2d) -> Result<Tensor> {
     let (input, output) = shapes(g);
     x.expect_shape("max_pool2d_backward", &input)?;
+    y.expect_shape("max_pool2d_backward", &output)?;
     dy.expect_shape("max_pool2d_backward", &output)?;
     let mut dx = Tensor::scratch(input);
-    cpu::max_pool2d_backward(x.as_slice(), dy.as_slice(), g, dx.as_mut_slice());
+    cpu::max_pool2d_backward(
+        x.as_slice(),
+        y.as_slice(),
+        dy.as_slice(),
+        g,
+        dx.as_mut_slice(),
+    );
     Ok(dx)
 }
 
