@@ -6,16 +6,15 @@
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use crate::backend::cpu::gemm::{gemm, MatRef};
 use crate::clock::now_ms;
+use crate::data::{Dataset, ImageSet};
 use crate::error::Result;
-use crate::nn::loss::one_hot;
 use crate::nn::presets::Preset;
-use crate::nn::{Loss, Sequential};
-use crate::optim::{Optimizer, OptimizerSpec};
 use crate::random::Rng;
-use crate::tensor::Tensor;
-use crate::train::train_step;
+use crate::train::{TrainConfig, Trainer};
 
 /// One line of benchmark output.
 #[derive(Debug, Clone, Serialize)]
@@ -154,22 +153,36 @@ pub fn mlp_gemm_shapes() -> Vec<(usize, usize, usize, bool, &'static str)> {
     ]
 }
 
-/// Training throughput: forward + backward + Adam update on synthetic 28×28 images.
+/// A dataset of `n` random 28×28 images with random labels: throughput does not depend on
+/// what the pixels show.
+pub fn synthetic_dataset(n: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed, 9);
+    let mut set = || ImageSet {
+        rows: 28,
+        cols: 28,
+        images: (0..n * 784).map(|_| rng.below(256) as u8).collect(),
+        labels: (0..n).map(|_| rng.below(10) as u8).collect(),
+    };
+    let (train, test) = (set(), set());
+    Dataset {
+        name: "synthetic".into(),
+        class_names: (0..10).map(|d| d.to_string()).collect(),
+        train,
+        test,
+    }
+}
+
+/// Training throughput of the real training loop (batching, forward, backward, Adam) on
+/// synthetic 28×28 images; epoch ends (a small validation pass) are included.
 pub fn train_record(preset: Preset, batch: usize, min_ms: f64) -> Result<Record> {
-    let spec = preset.spec();
-    let mut model = Sequential::build(&spec, 1)?;
-    let mut optimizer = Optimizer::new(OptimizerSpec::adam(), &model);
-    let loss = Loss::default();
-    let mut rng = Rng::new(2, 2);
-    let pixels: Vec<f32> = (0..batch * 784).map(|_| rng.uniform()).collect();
-    let x = Tensor::from_vec([batch, 28, 28, 1], pixels)?;
-    let labels: Vec<u8> = (0..batch).map(|_| rng.below(10) as u8).collect();
-    let targets = one_hot(&labels, 10);
-    let mut step = 0u64;
+    let dataset = Arc::new(synthetic_dataset(100 * batch + batch, 2));
+    let mut config = TrainConfig::for_preset(preset, 1_000_000, 1);
+    config.batch_size = batch;
+    config.split.validation = batch;
+    let mut trainer = Trainer::new(config, dataset)?;
     let mut failure = None;
     let (iters, ms) = measure(min_ms / 4.0, min_ms, || {
-        step += 1;
-        if let Err(e) = train_step(&mut model, &mut optimizer, &loss, &x, &targets, 1e-3, step) {
+        if let Err(e) = trainer.step() {
             failure = Some(e);
         }
     });

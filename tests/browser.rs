@@ -161,3 +161,13 @@ fn gradient_check_passes_in_the_browser() {
     .unwrap();
     assert!(report.max_rel_error() < 1e-3, "{report:?}");
 }
+
+#[path = "common/repro.rs"]
+mod repro;
+
+#[wasm_bindgen_test]
+fn the_loss_curve_is_bit_identical_to_the_native_one() {
+    // The fixture was recorded by the native test `training::the_same_seed_gives_…`.
+    let recorded: Vec<u32> = serde_json::from_str(repro::FIXTURE).unwrap();
+    assert_eq!(repro::loss_bits(), recorded);
+}

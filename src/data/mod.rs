@@ -1,8 +1,13 @@
-//! Datasets: parsing IDX files (raw or gzipped), pairing images with labels, and the
-//! summaries the UI shows.
+//! Datasets: parsing IDX files (raw or gzipped), pairing images with labels, the summaries
+//! the UI shows, and the pipeline from images to batches (splits, normalisation,
+//! augmentation).
 
+pub mod augment;
+pub mod batch;
 pub mod dataset;
 pub mod gzip;
 pub mod idx;
+pub mod normalize;
+pub mod split;
 
 pub use dataset::{assemble_files, Builtin, Dataset, DatasetSummary, ImageSet, NUM_CLASSES};

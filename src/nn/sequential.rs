@@ -211,6 +211,55 @@ impl Sequential {
         }
     }
 
+    /// Every parameter and buffer (batch-norm statistics), in a fixed order: a snapshot.
+    /// Cheap: the tensors share storage until the model next writes to them.
+    pub fn weights(&mut self) -> Vec<Tensor> {
+        let mut all = Vec::new();
+        for layer in &mut self.layers {
+            all.extend(layer.params_mut().into_iter().map(|p| p.value.clone()));
+            all.extend(layer.buffers_mut().into_iter().map(|(_, b)| b.clone()));
+        }
+        all
+    }
+
+    /// Puts back a snapshot taken with [`Sequential::weights`]. Every shape is checked
+    /// before anything changes, so on error the model is untouched.
+    pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {
+        let current = self.weights();
+        if current.len() != weights.len() {
+            return Err(Error::shape(
+                "set_weights",
+                format!(
+                    "the model has {} tensors, given {}",
+                    current.len(),
+                    weights.len()
+                ),
+            ));
+        }
+        for (i, (have, given)) in current.iter().zip(weights).enumerate() {
+            if have.shape() != given.shape() {
+                return Err(Error::shape(
+                    "set_weights",
+                    format!(
+                        "tensor {i}: expected {:?}, got {:?}",
+                        have.shape(),
+                        given.shape()
+                    ),
+                ));
+            }
+        }
+        let mut given = weights.iter().cloned();
+        for layer in &mut self.layers {
+            for p in layer.params_mut() {
+                p.value = given.next().expect("counted above");
+            }
+            for (_, b) in layer.buffers_mut() {
+                *b = given.next().expect("counted above");
+            }
+        }
+        Ok(())
+    }
+
     /// Total trainable parameters.
     pub fn param_count(&self) -> usize {
         self.params().iter().map(|(_, p)| p.value.len()).sum()

@@ -1,5 +1,14 @@
-//! Training: the loop that turns batches into updates, with no DOM in it.
+//! Training: a loop with no DOM in it, driven by a [`TrainConfig`] and reporting
+//! [`TrainEvent`]s. The same loop runs natively (the command-line example) and in the
+//! browser's worker.
 
-pub mod step;
+pub mod config;
+pub mod events;
+pub mod metrics;
+pub mod schedule;
+pub mod trainer;
 
-pub use step::{train_step, StepOutput};
+pub use config::{EarlyStopping, Monitor, TrainConfig};
+pub use events::{EpochSummary, FinishReason, StepMetrics, TrainEvent};
+pub use schedule::{LrSchedule, Schedule};
+pub use trainer::{Status, Trainer};

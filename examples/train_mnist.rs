@@ -1,0 +1,165 @@
+//! Trains a preset on real MNIST (or Fashion-MNIST) natively and prints per-epoch figures,
+//! then one JSON line with the final test accuracy:
+//!
+//! `cargo run --release --example train_mnist -- --model cnn --epochs 3`
+//!
+//! Options: --model cnn|mlp|lenet5|deep|wide|cnn-bn  --epochs N  --batch N  --lr X
+//! --seed N  --optimizer sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw
+//! --dataset mnist|fashion  --subset N  --validation N  --augment  --schedule constant|cosine
+//! The data are the gzipped IDX files `make data` puts in www/data/.
+
+use std::sync::Arc;
+
+use trainer::data::augment::Augmentation;
+use trainer::data::Builtin;
+use trainer::nn::presets::Preset;
+use trainer::optim::OptimizerSpec;
+use trainer::train::{LrSchedule, Schedule, TrainConfig, TrainEvent, Trainer};
+
+fn usage(problem: &str) -> ! {
+    eprintln!("{problem}\nsee the comment at the top of examples/train_mnist.rs for the options");
+    std::process::exit(2)
+}
+
+fn parse<T: std::str::FromStr>(flag: &str, value: Option<String>) -> T {
+    value
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| usage(&format!("{flag} needs a valid value")))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut preset = Preset::DefaultCnn;
+    let (mut epochs, mut batch, mut seed) = (3usize, 64usize, 1u64);
+    let mut lr = None;
+    let mut optimizer = OptimizerSpec::adam();
+    let mut builtin = Builtin::Mnist;
+    let (mut subset, mut validation, mut augment) = (None, None, false);
+    let mut schedule = Schedule::Constant;
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--model" => {
+                preset = match args.next().as_deref() {
+                    Some("cnn") => Preset::DefaultCnn,
+                    Some("mlp") => Preset::Mlp,
+                    Some("lenet5") => Preset::Lenet5,
+                    Some("deep") => Preset::DeepNarrow,
+                    Some("wide") => Preset::ShallowWide,
+                    Some("cnn-bn") => Preset::CnnBnDropout,
+                    other => usage(&format!("unknown model {other:?}")),
+                }
+            }
+            "--epochs" => epochs = parse(&flag, args.next()),
+            "--batch" => batch = parse(&flag, args.next()),
+            "--seed" => seed = parse(&flag, args.next()),
+            "--lr" => lr = Some(parse(&flag, args.next())),
+            "--subset" => subset = Some(parse(&flag, args.next())),
+            "--validation" => validation = Some(parse(&flag, args.next())),
+            "--augment" => augment = true,
+            "--schedule" => {
+                schedule = match args.next().as_deref() {
+                    Some("constant") => Schedule::Constant,
+                    Some("cosine") => Schedule::Cosine { floor: 0.0 },
+                    other => usage(&format!("unknown schedule {other:?}")),
+                }
+            }
+            "--dataset" => {
+                builtin = match args.next().as_deref() {
+                    Some("mnist") => Builtin::Mnist,
+                    Some("fashion") => Builtin::FashionMnist,
+                    other => usage(&format!("unknown dataset {other:?}")),
+                }
+            }
+            "--optimizer" => {
+                let name = args.next().unwrap_or_default();
+                optimizer = OptimizerSpec::all()
+                    .into_iter()
+                    .find(|o| o.name().eq_ignore_ascii_case(&name))
+                    .unwrap_or_else(|| usage(&format!("unknown optimizer {name:?}")));
+            }
+            other => usage(&format!("unknown option {other}")),
+        }
+    }
+
+    let dir = format!(
+        "{}/www/data/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        builtin.folder()
+    );
+    let files = builtin.files().map(|f| {
+        std::fs::read(format!("{dir}/{f}"))
+            .unwrap_or_else(|e| usage(&format!("{dir}/{f}: {e} (run `make data` first)")))
+    });
+    let dataset = Arc::new(builtin.assemble(files)?);
+
+    let mut config = TrainConfig::for_preset(preset, epochs, seed);
+    config.batch_size = batch;
+    config.optimizer = optimizer;
+    config.lr = LrSchedule {
+        base: lr.unwrap_or(optimizer.default_lr()),
+        schedule,
+        warmup: 0,
+    };
+    config.split.train_subset = subset;
+    if let Some(v) = validation {
+        config.split.validation = v;
+    }
+    if augment {
+        config.augmentation = Augmentation {
+            rotation_deg: 10.0,
+            translate_px: 2.0,
+            scale: 0.1,
+            ..Default::default()
+        };
+    }
+    let mut trainer = Trainer::new(config, dataset)?;
+    println!(
+        "{} on {}: {} parameters, {} training / {} validation / {} test images, {} {}",
+        preset.name(),
+        builtin.display_name(),
+        trainer.model.param_count(),
+        trainer.splits.train.len(),
+        trainer.splits.validation.len(),
+        trainer.splits.test.len(),
+        optimizer.name(),
+        trainer.config.lr.base,
+    );
+    let started = std::time::Instant::now();
+    let mut test = None;
+    let mut trained = 0usize;
+    trainer.run(|event| match event {
+        TrainEvent::Epoch(e) => {
+            trained += (e.samples_per_s * e.seconds).round() as usize;
+            println!(
+                "epoch {}/{epochs}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}% | {:.0} samples/s | {:.1} s",
+                e.epoch,
+                e.train_loss,
+                100.0 * e.train_accuracy,
+                e.val_loss,
+                100.0 * e.val_accuracy,
+                e.samples_per_s,
+                e.seconds
+            );
+        }
+        TrainEvent::Finished { reason, test: t } => {
+            println!("finished: {reason:?}");
+            test = t.clone();
+        }
+        _ => {}
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let test = test.ok_or("training ended without a test evaluation")?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "model": preset.name(),
+            "dataset": builtin.display_name(),
+            "test_accuracy": test.accuracy,
+            "test_loss": test.loss,
+            "epochs": trainer.history.len(),
+            "seconds": seconds,
+            "samples_per_s": trained as f64 / trainer.history.iter().map(|e| e.seconds as f64).sum::<f64>(),
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Data augmentation, applied to each training batch on the fly: changes a person would
+//! still recognise the digit (or garment) through. All randomness comes from a generator
+//! the trainer seeds per batch, so a run is reproducible.
+//!
+//! Images are greyscale in [0, 1], row-major, one channel.
+
+use serde::{Deserialize, Serialize};
+
+use crate::random::Rng;
+
+/// Which augmentations to apply and how strongly. Zero (or false) turns one off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Augmentation {
+    /// Random rotation in ±degrees.
+    #[serde(default)]
+    pub rotation_deg: f32,
+    /// Random shift in ±pixels, horizontally and vertically.
+    #[serde(default)]
+    pub translate_px: f32,
+    /// Random zoom by a factor in [1 − s, 1 + s].
+    #[serde(default)]
+    pub scale: f32,
+    /// Gaussian noise of this standard deviation added to every pixel.
+    #[serde(default)]
+    pub noise_std: f32,
+    /// Probability of erasing a random rectangle (random erasing / cutout).
+    #[serde(default)]
+    pub erase_prob: f32,
+    /// Probability of a 3×3 Gaussian blur.
+    #[serde(default)]
+    pub blur_prob: f32,
+    /// Probability of inverting the image (ink becomes paper).
+    #[serde(default)]
+    pub invert_prob: f32,
+    /// Mirror left–right with probability ½. Wrong for digits (b/d, 2/5): off by default.
+    #[serde(default)]
+    pub hflip: bool,
+    /// Mirror top–bottom with probability ½. Also wrong for digits.
+    #[serde(default)]
+    pub vflip: bool,
+}
+
+impl Augmentation {
+    /// True when no augmentation is on.
+    pub fn is_off(&self) -> bool {
+        *self == Augmentation::default()
+    }
+
+    fn geometric(&self) -> bool {
+        self.rotation_deg != 0.0 || self.translate_px != 0.0 || self.scale != 0.0
+    }
+
+    /// Augments one `rows × cols` image in place.
+    pub fn apply(&self, image: &mut [f32], rows: usize, cols: usize, rng: &mut Rng) {
+        if self.geometric() {
+            let angle = rng
+                .range(-self.rotation_deg, self.rotation_deg)
+                .to_radians();
+            let zoom = 1.0 + rng.range(-self.scale, self.scale);
+            let dx = rng.range(-self.translate_px, self.translate_px);
+            let dy = rng.range(-self.translate_px, self.translate_px);
+            warp(image, rows, cols, angle, zoom, dx, dy);
+        }
+        if self.hflip && rng.uniform() < 0.5 {
+            for row in image.chunks_exact_mut(cols) {
+                row.reverse();
+            }
+        }
+        if self.vflip && rng.uniform() < 0.5 {
+            for y in 0..rows / 2 {
+                for x in 0..cols {
+                    image.swap(y * cols + x, (rows - 1 - y) * cols + x);
+                }
+            }
+        }
+        if self.blur_prob > 0.0 && rng.uniform() < self.blur_prob {
+            blur3(image, rows, cols);
+        }
+        if self.erase_prob > 0.0 && rng.uniform() < self.erase_prob {
+            erase(image, rows, cols, rng);
+        }
+        if self.invert_prob > 0.0 && rng.uniform() < self.invert_prob {
+            image.iter_mut().for_each(|p| *p = 1.0 - *p);
+        }
+        if self.noise_std > 0.0 {
+            for p in image.iter_mut() {
+                *p = (*p + self.noise_std * rng.normal()).clamp(0.0, 1.0);
+            }
+        }
+    }
+}
+
+/// Rotates by `angle` and zooms by `zoom` about the centre, then shifts by (dx, dy), with
+/// bilinear sampling; what comes from outside the image is background (0).
+fn warp(image: &mut [f32], rows: usize, cols: usize, angle: f32, zoom: f32, dx: f32, dy: f32) {
+    let source = image.to_vec();
+    let (cy, cx) = ((rows as f32 - 1.0) / 2.0, (cols as f32 - 1.0) / 2.0);
+    // Inverse mapping: for each output pixel, where in the source it comes from.
+    let (sin, cos) = (libm::sinf(angle), libm::cosf(angle));
+    let at = |y: isize, x: isize| {
+        if y < 0 || x < 0 || y >= rows as isize || x >= cols as isize {
+            0.0
+        } else {
+            source[y as usize * cols + x as usize]
+        }
+    };
+    for y in 0..rows {
+        for x in 0..cols {
+            let (u, v) = (x as f32 - cx - dx, y as f32 - cy - dy);
+            let sx = (cos * u + sin * v) / zoom + cx;
+            let sy = (-sin * u + cos * v) / zoom + cy;
+            let (x0, y0) = (libm::floorf(sx), libm::floorf(sy));
+            let (fx, fy) = (sx - x0, sy - y0);
+            let (x0, y0) = (x0 as isize, y0 as isize);
+            let top = at(y0, x0) * (1.0 - fx) + at(y0, x0 + 1) * fx;
+            let bottom = at(y0 + 1, x0) * (1.0 - fx) + at(y0 + 1, x0 + 1) * fx;
+            image[y * cols + x] = top * (1.0 - fy) + bottom * fy;
+        }
+    }
+}
+
+/// A 3×3 Gaussian blur (weights 1-2-1 ⊗ 1-2-1 / 16), edges clamped.
+fn blur3(image: &mut [f32], rows: usize, cols: usize) {
+    let source = image.to_vec();
+    const W: [f32; 3] = [0.25, 0.5, 0.25];
+    for y in 0..rows {
+        for x in 0..cols {
+            let mut sum = 0.0;
+            for (i, wy) in W.iter().enumerate() {
+                for (j, wx) in W.iter().enumerate() {
+                    let sy = (y + i).saturating_sub(1).min(rows - 1);
+                    let sx = (x + j).saturating_sub(1).min(cols - 1);
+                    sum += wy * wx * source[sy * cols + sx];
+                }
+            }
+            image[y * cols + x] = sum;
+        }
+    }
+}
+
+/// Random erasing: a rectangle covering 5–25% of the image, filled with background.
+fn erase(image: &mut [f32], rows: usize, cols: usize, rng: &mut Rng) {
+    let area = rng.range(0.05, 0.25) * (rows * cols) as f32;
+    let aspect = libm::expf(rng.range(-1.0, 1.0));
+    let h = ((area * aspect).sqrt().round() as usize).clamp(1, rows);
+    let w = ((area / aspect).sqrt().round() as usize).clamp(1, cols);
+    let top = rng.below((rows - h + 1) as u32) as usize;
+    let left = rng.below((cols - w + 1) as u32) as usize;
+    for y in top..top + h {
+        image[y * cols + left..y * cols + left + w].fill(0.0);
+    }
+}
