@@ -63,12 +63,17 @@ pub struct TrainConfig {
     pub augmentation: Augmentation,
     #[serde(default)]
     pub early_stopping: Option<EarlyStopping>,
+    /// Evaluate (and finally keep) an exponential moving average of the weights with this
+    /// decay (Polyak averaging): it smooths out the noise of the last updates.
+    #[serde(default)]
+    pub weight_average: Option<f32>,
     /// Drives initialisation, splits, shuffling, dropout, noise and augmentation.
     pub seed: u64,
 }
 
 impl TrainConfig {
-    /// A preset with Adam at 1e-3, batch 64, standardised inputs and no regularisation.
+    /// A preset with Adam at 1e-3, batch 64, standardised inputs, weights averaged with
+    /// decay 0.999, and no regularisation.
     pub fn for_preset(preset: Preset, epochs: usize, seed: u64) -> TrainConfig {
         TrainConfig {
             model: preset.spec(),
@@ -83,6 +88,7 @@ impl TrainConfig {
             normalization: Normalization::default(),
             augmentation: Augmentation::default(),
             early_stopping: None,
+            weight_average: Some(0.999),
             seed,
         }
     }
@@ -102,6 +108,13 @@ impl TrainConfig {
             if c.is_nan() || c <= 0.0 {
                 return Err(Error::Config(format!(
                     "the clipping norm must be positive, got {c}"
+                )));
+            }
+        }
+        if let Some(d) = self.weight_average {
+            if !(0.0..1.0).contains(&d) {
+                return Err(Error::Config(format!(
+                    "the weight-averaging decay must be in [0, 1), got {d}"
                 )));
             }
         }

@@ -75,6 +75,8 @@ pub struct Trainer {
     since_best: usize,
     /// The weights of the last batch whose loss was finite.
     last_good: Vec<Tensor>,
+    /// The moving average of the weights, when weight averaging is on.
+    average: Option<Vec<Tensor>>,
     snapshot_requested: bool,
 }
 
@@ -96,6 +98,7 @@ impl Trainer {
         let normalizer = Normalizer::fit(config.normalization, &dataset.train, &splits.train);
         let optimizer = Optimizer::new(config.optimizer, &model);
         let last_good = model.weights();
+        let average = config.weight_average.map(|_| last_good.clone());
         let mut trainer = Trainer {
             config,
             model,
@@ -115,6 +118,7 @@ impl Trainer {
             best: None,
             since_best: 0,
             last_good,
+            average,
             snapshot_requested: false,
         };
         trainer.start_epoch();
@@ -278,12 +282,40 @@ impl Trainer {
         self.optimizer.step(&mut self.model, lr)?;
         self.updates += 1;
         self.pending = 0;
+        self.update_average()?;
         Ok(norm)
+    }
+
+    /// `avg ← d·avg + (1 − d)·w`, with d ramping up as `(1 + t)/(10 + t)` so the first
+    /// updates are not outweighed by the initial weights (as TensorFlow's
+    /// ExponentialMovingAverage does with `num_updates`).
+    fn update_average(&mut self) -> Result<()> {
+        let (Some(decay), Some(average)) = (self.config.weight_average, self.average.as_mut())
+        else {
+            return Ok(());
+        };
+        let t = self.updates as f32;
+        let d = decay.min((1.0 + t) / (10.0 + t));
+        for (a, w) in average.iter_mut().zip(self.model.weights()) {
+            ops::scale(a, d);
+            ops::axpy(a, 1.0 - d, &w)?;
+        }
+        Ok(())
+    }
+
+    /// The weights evaluation uses: the average when weight averaging is on.
+    pub fn evaluated_weights(&mut self) -> Vec<Tensor> {
+        match &self.average {
+            Some(average) => average.clone(),
+            None => self.model.weights(),
+        }
     }
 
     /// Stops on a NaN or infinite loss, back at the last good weights.
     fn diverge(&mut self, loss: f32) -> Vec<TrainEvent> {
         let restored = self.model.set_weights(&self.last_good).is_ok();
+        // The average may already hold the broken weights: keep the last good ones instead.
+        self.average = None;
         let lr = self.current_lr();
         let advice = format!(
             "The loss became {} at batch {}{}. The learning rate ({lr:e}) is probably too high \
@@ -357,7 +389,7 @@ impl Trainer {
             self.best = Some(Best {
                 value,
                 epoch: summary.epoch,
-                weights: self.model.weights(),
+                weights: self.evaluated_weights(),
             });
             self.since_best = 0;
             return Ok(None);
@@ -366,9 +398,11 @@ impl Trainer {
         if self.since_best < rule.patience {
             return Ok(None);
         }
-        let best = self.best.as_ref().expect("set on the first epoch");
+        let best = self.best.take().expect("set on the first epoch");
         if rule.restore_best {
             self.model.set_weights(&best.weights)?;
+            // The restored weights are final; there is nothing left to average.
+            self.average = None;
         }
         Ok(Some(FinishReason::EarlyStopped {
             best_epoch: best.epoch,
@@ -376,8 +410,12 @@ impl Trainer {
         }))
     }
 
-    /// Ends the run and evaluates the test split, once.
+    /// Ends the run and evaluates the test split, once. With weight averaging the model
+    /// keeps the averaged weights: the ones every evaluation measured.
     fn finish(&mut self, reason: FinishReason, events: &mut Vec<TrainEvent>) -> Result<()> {
+        if let Some(average) = self.average.take() {
+            self.model.set_weights(&average)?;
+        }
         let test = if self.splits.test.is_empty() {
             None
         } else {
@@ -406,8 +444,22 @@ impl Trainer {
         make_batch(set, indices, &self.normalizer, None)
     }
 
-    /// Loss, accuracy, confusion matrix and worst mistakes on a split, in inference mode.
+    /// Loss, accuracy, confusion matrix and worst mistakes on a split, in inference mode,
+    /// with the averaged weights when weight averaging is on.
     pub fn evaluate(&mut self, split: Split) -> Result<EvalReport> {
+        match self.average.clone() {
+            Some(average) => {
+                let live = self.model.weights();
+                self.model.set_weights(&average)?;
+                let report = self.evaluate_current(split);
+                self.model.set_weights(&live)?;
+                report
+            }
+            None => self.evaluate_current(split),
+        }
+    }
+
+    fn evaluate_current(&mut self, split: Split) -> Result<EvalReport> {
         let (_, indices) = self.splits.of(&self.dataset, split);
         let indices = indices.to_vec();
         let mut acc = EvalAccumulator::new(WORST_KEPT);
