@@ -29,6 +29,10 @@ pub enum Error {
     /// A configuration value outside its allowed range.
     #[error("{0}")]
     Config(String),
+
+    /// The GPU is missing, refused a device, failed a shader or was lost.
+    #[error("WebGPU: {0}")]
+    Gpu(String),
 }
 
 impl Error {

@@ -5,6 +5,7 @@
 pub mod cpu;
 pub mod geometry;
 pub mod ops;
+pub mod webgpu;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::random::Rng;
+use crate::random::{hash_normal, Rng};
 
 /// Which augmentations to apply and how strongly. Zero (or false) turns one off.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -40,6 +40,23 @@ pub struct Augmentation {
     pub vflip: bool,
 }
 
+/// One image's augmentation, drawn by [`Augmentation::sample`]. Applying it is deterministic
+/// (noise comes from a counter-based stream keyed per image), so the GPU's batch kernel
+/// (`shaders/data/gather_batch.wgsl`) applies the very same one.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ImageAugment {
+    /// Inverse warp `(cos/zoom, sin/zoom, dx, dy)`: rotation, zoom and shift together.
+    pub warp: Option<(f32, f32, f32, f32)>,
+    pub hflip: bool,
+    pub vflip: bool,
+    pub blur: bool,
+    /// Erased rectangle (top, left, height, width).
+    pub erase: Option<(usize, usize, usize, usize)>,
+    pub invert: bool,
+    pub noise_std: f32,
+    pub noise_key: u32,
+}
+
 impl Augmentation {
     /// True when no augmentation is on.
     pub fn is_off(&self) -> bool {
@@ -50,8 +67,9 @@ impl Augmentation {
         self.rotation_deg != 0.0 || self.translate_px != 0.0 || self.scale != 0.0
     }
 
-    /// Augments one `rows × cols` image in place.
-    pub fn apply(&self, image: &mut [f32], rows: usize, cols: usize, rng: &mut Rng) {
+    /// Draws one image's augmentation.
+    pub fn sample(&self, rows: usize, cols: usize, rng: &mut Rng) -> ImageAugment {
+        let mut a = ImageAugment::default();
         if self.geometric() {
             let angle = rng
                 .range(-self.rotation_deg, self.rotation_deg)
@@ -59,44 +77,71 @@ impl Augmentation {
             let zoom = 1.0 + rng.range(-self.scale, self.scale);
             let dx = rng.range(-self.translate_px, self.translate_px);
             let dy = rng.range(-self.translate_px, self.translate_px);
-            warp(image, rows, cols, angle, zoom, dx, dy);
+            a.warp = Some((libm::cosf(angle) / zoom, libm::sinf(angle) / zoom, dx, dy));
         }
-        if self.hflip && rng.uniform() < 0.5 {
+        a.hflip = self.hflip && rng.uniform() < 0.5;
+        a.vflip = self.vflip && rng.uniform() < 0.5;
+        a.blur = self.blur_prob > 0.0 && rng.uniform() < self.blur_prob;
+        if self.erase_prob > 0.0 && rng.uniform() < self.erase_prob {
+            a.erase = Some(erase_rect(rows, cols, rng));
+        }
+        a.invert = self.invert_prob > 0.0 && rng.uniform() < self.invert_prob;
+        if self.noise_std > 0.0 {
+            a.noise_std = self.noise_std;
+            a.noise_key = rng.next_u32();
+        }
+        a
+    }
+
+    /// Draws and applies an augmentation to one `rows × cols` image in place.
+    pub fn apply(&self, image: &mut [f32], rows: usize, cols: usize, rng: &mut Rng) {
+        self.sample(rows, cols, rng).apply(image, rows, cols);
+    }
+}
+
+impl ImageAugment {
+    /// Applies it in place: warp, flips, blur, erasing, inversion, noise, in that order.
+    pub fn apply(&self, image: &mut [f32], rows: usize, cols: usize) {
+        if let Some((c, s, dx, dy)) = self.warp {
+            warp(image, rows, cols, c, s, dx, dy);
+        }
+        if self.hflip {
             for row in image.chunks_exact_mut(cols) {
                 row.reverse();
             }
         }
-        if self.vflip && rng.uniform() < 0.5 {
+        if self.vflip {
             for y in 0..rows / 2 {
                 for x in 0..cols {
                     image.swap(y * cols + x, (rows - 1 - y) * cols + x);
                 }
             }
         }
-        if self.blur_prob > 0.0 && rng.uniform() < self.blur_prob {
+        if self.blur {
             blur3(image, rows, cols);
         }
-        if self.erase_prob > 0.0 && rng.uniform() < self.erase_prob {
-            erase(image, rows, cols, rng);
+        if let Some((top, left, h, w)) = self.erase {
+            for y in top..top + h {
+                image[y * cols + left..y * cols + left + w].fill(0.0);
+            }
         }
-        if self.invert_prob > 0.0 && rng.uniform() < self.invert_prob {
+        if self.invert {
             image.iter_mut().for_each(|p| *p = 1.0 - *p);
         }
         if self.noise_std > 0.0 {
-            for p in image.iter_mut() {
-                *p = (*p + self.noise_std * rng.normal()).clamp(0.0, 1.0);
+            for (i, p) in image.iter_mut().enumerate() {
+                let n = hash_normal(self.noise_key, i as u32);
+                *p = (*p + self.noise_std * n).clamp(0.0, 1.0);
             }
         }
     }
 }
 
-/// Rotates by `angle` and zooms by `zoom` about the centre, then shifts by (dx, dy), with
-/// bilinear sampling; what comes from outside the image is background (0).
-fn warp(image: &mut [f32], rows: usize, cols: usize, angle: f32, zoom: f32, dx: f32, dy: f32) {
+/// Inverse-maps each output pixel through the rotation/zoom `(c, s) = (cos, sin)/zoom` about
+/// the centre and the shift (dx, dy), with bilinear sampling; outside is background (0).
+fn warp(image: &mut [f32], rows: usize, cols: usize, c: f32, s: f32, dx: f32, dy: f32) {
     let source = image.to_vec();
     let (cy, cx) = ((rows as f32 - 1.0) / 2.0, (cols as f32 - 1.0) / 2.0);
-    // Inverse mapping: for each output pixel, where in the source it comes from.
-    let (sin, cos) = (libm::sinf(angle), libm::cosf(angle));
     let at = |y: isize, x: isize| {
         if y < 0 || x < 0 || y >= rows as isize || x >= cols as isize {
             0.0
@@ -107,8 +152,8 @@ fn warp(image: &mut [f32], rows: usize, cols: usize, angle: f32, zoom: f32, dx: 
     for y in 0..rows {
         for x in 0..cols {
             let (u, v) = (x as f32 - cx - dx, y as f32 - cy - dy);
-            let sx = (cos * u + sin * v) / zoom + cx;
-            let sy = (-sin * u + cos * v) / zoom + cy;
+            let sx = (c * u + s * v) + cx;
+            let sy = (-s * u + c * v) + cy;
             let (x0, y0) = (libm::floorf(sx), libm::floorf(sy));
             let (fx, fy) = (sx - x0, sy - y0);
             let (x0, y0) = (x0 as isize, y0 as isize);
@@ -138,15 +183,13 @@ fn blur3(image: &mut [f32], rows: usize, cols: usize) {
     }
 }
 
-/// Random erasing: a rectangle covering 5–25% of the image, filled with background.
-fn erase(image: &mut [f32], rows: usize, cols: usize, rng: &mut Rng) {
+/// Random erasing: a rectangle covering 5–25% of the image.
+fn erase_rect(rows: usize, cols: usize, rng: &mut Rng) -> (usize, usize, usize, usize) {
     let area = rng.range(0.05, 0.25) * (rows * cols) as f32;
     let aspect = libm::expf(rng.range(-1.0, 1.0));
     let h = ((area * aspect).sqrt().round() as usize).clamp(1, rows);
     let w = ((area / aspect).sqrt().round() as usize).clamp(1, cols);
     let top = rng.below((rows - h + 1) as u32) as usize;
     let left = rng.below((cols - w + 1) as u32) as usize;
-    for y in top..top + h {
-        image[y * cols + left..y * cols + left + w].fill(0.0);
-    }
+    (top, left, h, w)
 }

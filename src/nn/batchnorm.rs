@@ -41,14 +41,14 @@ impl Layer for BatchNorm {
             let (mean, var) = ops::channel_moments(x)?;
             let m = (x.len() / x.channels()) as f32;
             let unbiased = if m > 1.0 { m / (m - 1.0) } else { 1.0 };
-            ops::scale(&mut self.running_mean, self.momentum);
-            ops::axpy(&mut self.running_mean, 1.0 - self.momentum, &mean)?;
-            ops::scale(&mut self.running_var, self.momentum);
-            ops::axpy(
-                &mut self.running_var,
-                (1.0 - self.momentum) * unbiased,
-                &var,
+            ops::scale_add(
+                &mut self.running_mean,
+                self.momentum,
+                1.0 - self.momentum,
+                &mean,
             )?;
+            let weight = (1.0 - self.momentum) * unbiased;
+            ops::scale_add(&mut self.running_var, self.momentum, weight, &var)?;
             (mean, var)
         } else {
             (self.running_mean.clone(), self.running_var.clone())

@@ -173,7 +173,7 @@ pub fn check_model(
 ) -> Result<GradCheckReport> {
     // Backprop's answer, exactly as the trainer computes it.
     model.input_grad = opts.check_input;
-    model.zero_grads();
+    model.zero_grads()?;
     let end = model.layers_for(loss);
     let out = model.forward_to(x, mode, end)?;
     let (_, dy) = loss.compute(&out, targets)?;

@@ -45,17 +45,21 @@ pub struct PenaltyTerms {
 
 /// The weight penalties' values for the model's current weights.
 pub fn weight_terms(model: &Sequential) -> Result<(Tensor, Tensor)> {
-    let (mut l1, mut l2) = (Tensor::zeros([1]), Tensor::zeros([1]));
+    let device = model.device();
+    let (mut l1, mut l2) = (
+        Tensor::zeros_on([1], &device),
+        Tensor::zeros_on([1], &device),
+    );
     for (layer, p) in model.params() {
         let pen = model.spec.layers[layer].penalties;
         if p.role != ParamRole::Weight {
             continue;
         }
         if pen.l1 != 0.0 {
-            ops::axpy(&mut l1, pen.l1, &ops::sum_abs(&p.value))?;
+            ops::axpy(&mut l1, pen.l1, &ops::sum_abs(&p.value)?)?;
         }
         if pen.l2 != 0.0 {
-            ops::axpy(&mut l2, pen.l2, &ops::sum_squares(&p.value))?;
+            ops::axpy(&mut l2, pen.l2, &ops::sum_squares(&p.value)?)?;
         }
     }
     Ok((l1, l2))
@@ -85,9 +89,9 @@ pub fn activity_term(pen: &Penalties, y: &Tensor) -> Result<Option<Tensor>> {
         return Ok(None);
     }
     let n = y.rows().max(1) as f32;
-    let mut term = Tensor::zeros([1]);
-    ops::axpy(&mut term, pen.activity_l1 / n, &ops::sum_abs(y))?;
-    ops::axpy(&mut term, pen.activity_l2 / n, &ops::sum_squares(y))?;
+    let mut term = Tensor::zeros_on([1], &y.device());
+    ops::axpy(&mut term, pen.activity_l1 / n, &ops::sum_abs(y)?)?;
+    ops::axpy(&mut term, pen.activity_l2 / n, &ops::sum_squares(y)?)?;
     Ok(Some(term))
 }
 
@@ -106,7 +110,7 @@ pub fn add_activity_gradient(pen: &Penalties, y: &Tensor, dy: &mut Tensor) -> Re
 /// All penalty terms of the last forward pass.
 pub fn terms(model: &Sequential) -> Result<PenaltyTerms> {
     let (l1, l2) = weight_terms(model)?;
-    let mut activity = Tensor::zeros([1]);
+    let mut activity = Tensor::zeros_on([1], &model.device());
     for (config, y) in model.spec.layers.iter().zip(model.outputs()) {
         if let Some(term) = activity_term(&config.penalties, y)? {
             ops::axpy(&mut activity, 1.0, &term)?;

@@ -205,10 +205,35 @@ impl Sequential {
     }
 
     /// Sets every gradient to zero (before accumulating a new batch).
-    pub fn zero_grads(&mut self) {
+    pub fn zero_grads(&mut self) -> Result<()> {
         for (_, p) in self.params_mut() {
-            ops::fill_zero(&mut p.grad);
+            ops::fill_zero(&mut p.grad)?;
         }
+        Ok(())
+    }
+
+    /// Where the model's parameters are (the CPU for a model without any).
+    pub fn device(&self) -> crate::tensor::Device {
+        self.params()
+            .first()
+            .map(|(_, p)| p.value.device())
+            .unwrap_or_default()
+    }
+
+    /// Moves every parameter, gradient and buffer to `device` (a copy; reading a GPU back to
+    /// the CPU waits for it, so the browser moves the other way only).
+    pub fn to_device(&mut self, device: &crate::tensor::Device) -> Result<()> {
+        for layer in &mut self.layers {
+            for p in layer.params_mut() {
+                p.value = p.value.to_device(device)?;
+                p.grad = p.grad.to_device(device)?;
+            }
+            for (_, b) in layer.buffers_mut() {
+                *b = b.to_device(device)?;
+            }
+        }
+        self.outputs.clear();
+        Ok(())
     }
 
     /// Every parameter and buffer (batch-norm statistics), in a fixed order: a snapshot.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::ops::{self, AdamStep};
+use crate::backend::ops::{self, UpdateRule};
 use crate::error::{Error, Result};
 use crate::nn::Sequential;
 use crate::tensor::Tensor;
@@ -167,73 +167,69 @@ impl Optimizer {
         }
     }
 
+    /// The update rule for the next step (Adam's bias corrections depend on the step).
+    fn rule(&self, t: i32) -> UpdateRule {
+        match self.spec {
+            OptimizerSpec::Sgd => UpdateRule::Sgd,
+            OptimizerSpec::Momentum { momentum } => UpdateRule::Momentum { mu: momentum },
+            OptimizerSpec::Nesterov { momentum } => UpdateRule::Nesterov { mu: momentum },
+            OptimizerSpec::Adagrad { epsilon } => UpdateRule::Adagrad { eps: epsilon },
+            OptimizerSpec::Rmsprop { rho, epsilon } => UpdateRule::Rmsprop { rho, eps: epsilon },
+            OptimizerSpec::Adadelta { rho, epsilon } => UpdateRule::Adadelta { rho, eps: epsilon },
+            OptimizerSpec::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            }
+            | OptimizerSpec::AdamW {
+                beta1,
+                beta2,
+                epsilon,
+                ..
+            } => UpdateRule::Adam {
+                beta1,
+                beta2,
+                eps: epsilon,
+                c1: 1.0 / (1.0 - beta1.powi(t)),
+                c2: 1.0 / (1.0 - beta2.powi(t)),
+                decay: 0.0,
+            },
+        }
+    }
+
     /// Applies one update with learning rate `lr` to every parameter of non-frozen layers.
     pub fn step(&mut self, model: &mut Sequential, lr: f32) -> Result<()> {
         self.steps += 1;
-        let t = self.steps as i32;
+        let rule = self.rule(self.steps as i32);
         let frozen: Vec<bool> = model.spec.layers.iter().map(|l| l.frozen).collect();
         for ((layer, p), state) in model.params_mut().into_iter().zip(&mut self.state) {
             if frozen[layer] {
                 continue;
             }
-            let (value, grad) = (&mut p.value, &p.grad);
-            match (self.spec, state.as_mut_slice()) {
-                (OptimizerSpec::Sgd, []) => ops::sgd_step(value, grad, lr)?,
-                (OptimizerSpec::Momentum { momentum }, [v]) => {
-                    ops::momentum_step(value, grad, v, lr, momentum)?
-                }
-                (OptimizerSpec::Nesterov { momentum }, [v]) => {
-                    ops::nesterov_step(value, grad, v, lr, momentum)?
-                }
-                (OptimizerSpec::Adagrad { epsilon }, [h]) => {
-                    ops::adagrad_step(value, grad, h, lr, epsilon)?
-                }
-                (OptimizerSpec::Rmsprop { rho, epsilon }, [s]) => {
-                    ops::rmsprop_step(value, grad, s, lr, rho, epsilon)?
-                }
-                (OptimizerSpec::Adadelta { rho, epsilon }, [eg, edx]) => {
-                    ops::adadelta_step(value, grad, eg, edx, lr, rho, epsilon)?
-                }
+            let rule = match (self.spec, rule) {
+                // AdamW decays only the weights, as the L2 penalty would (not biases, γ/β).
                 (
-                    OptimizerSpec::Adam {
+                    OptimizerSpec::AdamW { weight_decay, .. },
+                    UpdateRule::Adam {
                         beta1,
                         beta2,
-                        epsilon,
+                        eps,
+                        c1,
+                        c2,
+                        ..
                     },
-                    [m, v],
-                ) => ops::adam_step(value, grad, m, v, adam(lr, beta1, beta2, epsilon, t, 0.0))?,
-                (
-                    OptimizerSpec::AdamW {
-                        beta1,
-                        beta2,
-                        epsilon,
-                        weight_decay,
-                    },
-                    [m, v],
-                ) => {
-                    // Decay only the weights, as the L2 penalty would (not biases or γ/β).
-                    let decay = if p.role == crate::nn::ParamRole::Weight {
-                        weight_decay
-                    } else {
-                        0.0
-                    };
-                    ops::adam_step(value, grad, m, v, adam(lr, beta1, beta2, epsilon, t, decay))?
-                }
-                _ => unreachable!("state length matches the optimizer"),
-            }
+                ) if p.role == crate::nn::ParamRole::Weight => UpdateRule::Adam {
+                    beta1,
+                    beta2,
+                    eps,
+                    c1,
+                    c2,
+                    decay: weight_decay,
+                },
+                _ => rule,
+            };
+            ops::optimizer_step(rule, &mut p.value, &p.grad, state, lr)?;
         }
         Ok(())
-    }
-}
-
-fn adam(lr: f32, beta1: f32, beta2: f32, eps: f32, t: i32, decay: f32) -> AdamStep {
-    AdamStep {
-        lr,
-        beta1,
-        beta2,
-        eps,
-        c1: 1.0 / (1.0 - beta1.powi(t)),
-        c2: 1.0 / (1.0 - beta2.powi(t)),
-        decay,
     }
 }

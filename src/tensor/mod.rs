@@ -9,22 +9,72 @@
 //! Cloning a tensor is cheap (the storage is shared); writing through `as_mut_slice` copies
 //! only if the storage is shared at that moment.
 
+// In the browser wgpu's handles are not Send (they are JS objects) and there is one thread:
+// Arc is what lets native code share GPU tensors across threads.
+#![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
+
 use std::sync::Arc;
 
 use crate::backend::cpu::buffers;
+use crate::backend::webgpu::GpuContext;
 use crate::error::{Error, Result};
 
 /// Where a tensor's numbers live and where the kernels on it run.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub enum Device {
     /// Host memory; kernels in `backend::cpu`.
     #[default]
     Cpu,
+    /// A GPU through wgpu (WebGPU in the browser, Vulkan natively); kernels in
+    /// `backend::webgpu`, shaders in `shaders/`.
+    WebGpu(Arc<GpuContext>),
+}
+
+impl PartialEq for Device {
+    fn eq(&self, other: &Device) -> bool {
+        match (self, other) {
+            (Device::Cpu, Device::Cpu) => true,
+            (Device::WebGpu(a), Device::WebGpu(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Device {
+    /// "CPU" or the adapter's name.
+    pub fn describe(&self) -> String {
+        match self {
+            Device::Cpu => "CPU".into(),
+            Device::WebGpu(ctx) => format!("WebGPU: {}", ctx.adapter),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 enum Storage {
     Cpu(Arc<CpuBuffer>),
+    Gpu(Arc<GpuBuffer>),
+}
+
+/// A GPU storage buffer holding a tensor; it goes back to its context's pool when dropped.
+#[derive(Debug)]
+pub struct GpuBuffer {
+    buffer: Option<wgpu::Buffer>,
+    pub ctx: Arc<GpuContext>,
+}
+
+impl GpuBuffer {
+    pub fn buffer(&self) -> &wgpu::Buffer {
+        self.buffer.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for GpuBuffer {
+    fn drop(&mut self) {
+        if let Some(b) = self.buffer.take() {
+            self.ctx.give_buffer(b);
+        }
+    }
 }
 
 /// Host memory that goes back to the buffer pool when the last tensor using it is dropped.
@@ -47,6 +97,25 @@ impl Drop for CpuBuffer {
 
 fn cpu(data: Vec<f32>) -> Storage {
     Storage::Cpu(Arc::new(CpuBuffer(data)))
+}
+
+fn gpu(ctx: &Arc<GpuContext>, buffer: wgpu::Buffer) -> Storage {
+    Storage::Gpu(Arc::new(GpuBuffer {
+        buffer: Some(buffer),
+        ctx: ctx.clone(),
+    }))
+}
+
+/// Waits for a future natively. In the browser nothing may wait: reading a GPU tensor
+/// synchronously there is a bug, reported as such.
+#[cfg(not(target_arch = "wasm32"))]
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn block_on<F: std::future::Future>(_: F) -> F::Output {
+    panic!("a GPU tensor cannot be read synchronously in the browser: use read().await")
 }
 
 /// An n-dimensional array of f32.
@@ -96,9 +165,100 @@ impl Tensor {
         }
     }
 
+    /// A scratch tensor on `device`.
+    pub fn scratch_on(shape: impl Into<Vec<usize>>, device: &Device) -> Tensor {
+        match device {
+            Device::Cpu => Tensor::scratch(shape),
+            Device::WebGpu(ctx) => {
+                let shape = shape.into();
+                let bytes = 4 * shape.iter().product::<usize>() as u64;
+                Tensor {
+                    shape,
+                    storage: gpu(ctx, ctx.take_buffer(bytes)),
+                }
+            }
+        }
+    }
+
+    /// A tensor of zeros on `device`.
+    pub fn zeros_on(shape: impl Into<Vec<usize>>, device: &Device) -> Tensor {
+        match device {
+            Device::Cpu => Tensor::zeros(shape),
+            Device::WebGpu(ctx) => {
+                let t = Tensor::scratch_on(shape, device);
+                ctx.clear(t.gpu_buffer(), 4 * t.len() as u64);
+                t
+            }
+        }
+    }
+
+    /// Host data placed on `device`.
+    pub fn from_vec_on(
+        shape: impl Into<Vec<usize>>,
+        data: Vec<f32>,
+        device: &Device,
+    ) -> Result<Tensor> {
+        Tensor::from_vec(shape, data)?.to_device(device)
+    }
+
     /// A scratch tensor with this tensor's shape and device.
     pub fn scratch_like(&self) -> Tensor {
-        Tensor::scratch(self.shape.clone())
+        Tensor::scratch_on(self.shape.clone(), &self.device())
+    }
+
+    /// This tensor on `device` (the same tensor if it is there already). Reaching the CPU
+    /// from the GPU reads back, which natively waits; in the browser use [`Tensor::read`].
+    pub fn to_device(&self, device: &Device) -> Result<Tensor> {
+        if self.device() == *device {
+            return Ok(self.clone());
+        }
+        match device {
+            Device::Cpu => Tensor::from_vec(self.shape.clone(), self.to_vec()),
+            Device::WebGpu(ctx) => {
+                let data = self.to_vec();
+                Ok(Tensor {
+                    shape: self.shape.clone(),
+                    storage: gpu(ctx, ctx.upload(bytemuck::cast_slice(&data))),
+                })
+            }
+        }
+    }
+
+    /// The GPU buffer holding this tensor (only for tensors on a GPU).
+    pub fn gpu_buffer(&self) -> &wgpu::Buffer {
+        match &self.storage {
+            Storage::Gpu(b) => b.buffer(),
+            Storage::Cpu(_) => panic!("gpu_buffer() on a CPU tensor"),
+        }
+    }
+
+    /// The GPU buffer for writing; copies first (on the GPU) if another tensor shares it.
+    pub fn gpu_buffer_mut(&mut self) -> &wgpu::Buffer {
+        let Storage::Gpu(b) = &mut self.storage else {
+            panic!("gpu_buffer_mut() on a CPU tensor")
+        };
+        if Arc::strong_count(b) > 1 {
+            let bytes = 4 * self.shape.iter().product::<usize>() as u64;
+            let copy = b.ctx.take_buffer(bytes);
+            b.ctx.copy(b.buffer(), &copy, bytes);
+            *b = Arc::new(GpuBuffer {
+                buffer: Some(copy),
+                ctx: b.ctx.clone(),
+            });
+        }
+        b.buffer()
+    }
+
+    /// The elements, wherever they are. On a GPU this waits for the GPU to deliver them
+    /// without blocking the browser.
+    pub async fn read(&self) -> Result<Vec<f32>> {
+        match &self.storage {
+            Storage::Cpu(v) => Ok(v.0.clone()),
+            Storage::Gpu(b) => {
+                let bytes = b.ctx.read(b.buffer(), 4 * self.len() as u64).await?;
+                Ok(bytemuck::cast_slice(&bytes).to_vec())
+            }
+        }
     }
 
     /// A tensor of zeros with this tensor's shape and device.
@@ -130,9 +290,15 @@ impl Tensor {
     }
 
     pub fn device(&self) -> Device {
-        match self.storage {
+        match &self.storage {
             Storage::Cpu(_) => Device::Cpu,
+            Storage::Gpu(b) => Device::WebGpu(b.ctx.clone()),
         }
+    }
+
+    /// True when the tensor lives in host memory.
+    pub fn is_cpu(&self) -> bool {
+        matches!(self.storage, Storage::Cpu(_))
     }
 
     /// The same data with another shape of the same size.
@@ -150,29 +316,36 @@ impl Tensor {
         })
     }
 
-    /// The elements on the CPU (read directly; no copy is made).
+    /// The elements of a CPU tensor (read directly; no copy is made). Ops check the device
+    /// before calling this; a GPU tensor is read with [`Tensor::read`].
     pub fn as_slice(&self) -> &[f32] {
         match &self.storage {
             Storage::Cpu(v) => &v.0,
+            Storage::Gpu(_) => panic!("as_slice() on a GPU tensor: use read()"),
         }
     }
 
-    /// The elements for writing; copies first if another tensor shares them.
+    /// The elements of a CPU tensor for writing; copies first if another tensor shares them.
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         match &mut self.storage {
             Storage::Cpu(v) => Arc::make_mut(v).0.as_mut_slice(),
+            Storage::Gpu(_) => panic!("as_mut_slice() on a GPU tensor"),
         }
     }
 
-    /// A copy of the elements in host memory.
+    /// A copy of the elements in host memory. For a GPU tensor this waits for the GPU,
+    /// which only native code may do; the browser uses [`Tensor::read`].
     pub fn to_vec(&self) -> Vec<f32> {
-        self.as_slice().to_vec()
+        match &self.storage {
+            Storage::Cpu(v) => v.0.clone(),
+            Storage::Gpu(_) => block_on(self.read()).expect("GPU read-back"),
+        }
     }
 
-    /// The single value of a one-element tensor.
+    /// The single value of a one-element tensor (waits for a GPU; see [`Tensor::to_vec`]).
     pub fn scalar(&self) -> f32 {
         debug_assert_eq!(self.len(), 1);
-        self.as_slice()[0]
+        self.to_vec()[0]
     }
 
     /// Checks the shape, naming the op and what it needed.

@@ -191,7 +191,7 @@ impl Trainer {
         self.batches += 1;
 
         if self.pending == 0 {
-            self.model.zero_grads();
+            self.model.zero_grads()?;
         }
         let loss_fn = self.config.loss;
         let layers = self.model.layers_for(&loss_fn);
@@ -216,7 +216,7 @@ impl Trainer {
         self.last_good = self.model.weights();
         let correct = ops::count_correct(&out, &batch.targets)?.scalar() as usize;
         if self.config.accumulate > 1 {
-            ops::scale(&mut dy, 1.0 / self.config.accumulate as f32);
+            ops::scale(&mut dy, 1.0 / self.config.accumulate as f32)?;
         }
         self.model.backward(&dy)?;
         self.pending += 1;
@@ -269,12 +269,14 @@ impl Trainer {
                 .model
                 .params()
                 .iter()
-                .map(|(_, p)| ops::sum_squares(&p.grad).scalar())
+                .map(|(_, p)| ops::sum_squares(&p.grad).map(|s| s.scalar()))
+                .collect::<Result<Vec<f32>>>()?
+                .into_iter()
                 .sum();
             let total = sum.sqrt();
             if total > max {
                 for (_, p) in self.model.params_mut() {
-                    ops::scale(&mut p.grad, max / total);
+                    ops::scale(&mut p.grad, max / total)?;
                 }
             }
             norm = Some(total);
@@ -297,8 +299,7 @@ impl Trainer {
         let t = self.updates as f32;
         let d = decay.min((1.0 + t) / (10.0 + t));
         for (a, w) in average.iter_mut().zip(self.model.weights()) {
-            ops::scale(a, d);
-            ops::axpy(a, 1.0 - d, &w)?;
+            ops::scale_add(a, d, 1.0 - d, &w)?;
         }
         Ok(())
     }

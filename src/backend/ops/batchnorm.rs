@@ -1,12 +1,27 @@
-use super::Tensor;
+use super::{placement, Tensor};
 use crate::backend::cpu::batchnorm as cpu;
+use crate::backend::webgpu::ops as gpu;
 use crate::error::Result;
 
 /// Per-channel (last axis) batch mean and biased variance.
 pub fn channel_moments(x: &Tensor) -> Result<(Tensor, Tensor)> {
     let c = x.channels();
-    let (mut mean, mut var) = (Tensor::scratch([c]), Tensor::scratch([c]));
-    cpu::channel_moments(x.as_slice(), c, mean.as_mut_slice(), var.as_mut_slice());
+    let device = x.device();
+    let (mut mean, mut var) = (
+        Tensor::scratch_on([c], &device),
+        Tensor::scratch_on([c], &device),
+    );
+    match placement("channel_moments", &[x])? {
+        None => cpu::channel_moments(x.as_slice(), c, mean.as_mut_slice(), var.as_mut_slice()),
+        Some(ctx) => gpu::channel_moments(
+            &ctx,
+            x.len() / c,
+            c,
+            x.gpu_buffer(),
+            mean.gpu_buffer(),
+            var.gpu_buffer(),
+        )?,
+    }
     Ok((mean, var))
 }
 
@@ -24,15 +39,29 @@ pub fn batch_norm_apply(
         t.expect_shape("batch_norm_apply", &c)?;
     }
     let mut y = x.scratch_like();
-    cpu::batch_norm_apply(
-        x.as_slice(),
-        gamma.as_slice(),
-        beta.as_slice(),
-        mean.as_slice(),
-        var.as_slice(),
-        eps,
-        y.as_mut_slice(),
-    );
+    match placement("batch_norm_apply", &[x, gamma, beta, mean, var])? {
+        None => cpu::batch_norm_apply(
+            x.as_slice(),
+            gamma.as_slice(),
+            beta.as_slice(),
+            mean.as_slice(),
+            var.as_slice(),
+            eps,
+            y.as_mut_slice(),
+        ),
+        Some(ctx) => gpu::batch_norm_apply(
+            &ctx,
+            x.len() / c[0],
+            c[0],
+            eps,
+            x.gpu_buffer(),
+            gamma.gpu_buffer(),
+            beta.gpu_buffer(),
+            mean.gpu_buffer(),
+            var.gpu_buffer(),
+            y.gpu_buffer(),
+        )?,
+    }
     Ok(y)
 }
 
@@ -50,16 +79,38 @@ pub fn batch_norm_backward(
 ) -> Result<Tensor> {
     dy.expect_shape("batch_norm_backward", x.shape())?;
     let mut dx = x.scratch_like();
-    cpu::batch_norm_backward(
-        x.as_slice(),
-        dy.as_slice(),
-        gamma.as_slice(),
-        mean.as_slice(),
-        var.as_slice(),
-        eps,
-        dx.as_mut_slice(),
-        dgamma.as_mut_slice(),
-        dbeta.as_mut_slice(),
-    );
+    match placement(
+        "batch_norm_backward",
+        &[x, dy, gamma, mean, var, dgamma, dbeta],
+    )? {
+        None => cpu::batch_norm_backward(
+            x.as_slice(),
+            dy.as_slice(),
+            gamma.as_slice(),
+            mean.as_slice(),
+            var.as_slice(),
+            eps,
+            dx.as_mut_slice(),
+            dgamma.as_mut_slice(),
+            dbeta.as_mut_slice(),
+        ),
+        Some(ctx) => {
+            let c = x.channels();
+            gpu::batch_norm_backward(
+                &ctx,
+                x.len() / c,
+                c,
+                eps,
+                x.gpu_buffer(),
+                dy.gpu_buffer(),
+                gamma.gpu_buffer(),
+                mean.gpu_buffer(),
+                var.gpu_buffer(),
+                dgamma.gpu_buffer_mut(),
+                dbeta.gpu_buffer_mut(),
+                dx.gpu_buffer(),
+            )?
+        }
+    }
     Ok(dx)
 }

@@ -1,5 +1,6 @@
-use super::{same_len, Tensor};
+use super::{placement, same_len, Tensor};
 use crate::backend::cpu::elementwise as cpu;
+use crate::backend::webgpu::ops as gpu;
 use crate::error::{Error, Result};
 
 /// Adds `b` (one value per channel) to every row of `x`.
@@ -10,38 +11,87 @@ pub fn add_row_vector(x: &mut Tensor, b: &Tensor) -> Result<()> {
             format!("{} values for {:?}", b.len(), x.shape()),
         ));
     }
-    cpu::add_row_vector(x.as_mut_slice(), b.as_slice());
+    match placement("add_row_vector", &[x, b])? {
+        None => cpu::add_row_vector(x.as_mut_slice(), b.as_slice()),
+        Some(ctx) => {
+            let (n, cols) = (x.len(), b.len());
+            gpu::add_row_vector(&ctx, n, cols, x.gpu_buffer_mut(), b.gpu_buffer())?
+        }
+    }
     Ok(())
 }
 
 /// `y += a·x`.
 pub fn axpy(y: &mut Tensor, a: f32, x: &Tensor) -> Result<()> {
     same_len("axpy", y, x)?;
-    cpu::axpy(y.as_mut_slice(), a, x.as_slice());
+    match placement("axpy", &[y, x])? {
+        None => cpu::axpy(y.as_mut_slice(), a, x.as_slice()),
+        Some(ctx) => gpu::axpy(&ctx, x.len(), a, y.gpu_buffer_mut(), x.gpu_buffer())?,
+    }
+    Ok(())
+}
+
+/// `y = a·y + b·x`: a moving average in one pass.
+pub fn scale_add(y: &mut Tensor, a: f32, b: f32, x: &Tensor) -> Result<()> {
+    same_len("scale_add", y, x)?;
+    match placement("scale_add", &[y, x])? {
+        None => {
+            cpu::scale(y.as_mut_slice(), a);
+            cpu::axpy(y.as_mut_slice(), b, x.as_slice());
+        }
+        Some(ctx) => gpu::scale_add(&ctx, x.len(), a, b, y.gpu_buffer_mut(), x.gpu_buffer())?,
+    }
     Ok(())
 }
 
 /// `y += a·sign(x)`.
 pub fn add_sign(y: &mut Tensor, a: f32, x: &Tensor) -> Result<()> {
     same_len("add_sign", y, x)?;
-    cpu::add_sign(y.as_mut_slice(), a, x.as_slice());
+    match placement("add_sign", &[y, x])? {
+        None => cpu::add_sign(y.as_mut_slice(), a, x.as_slice()),
+        Some(ctx) => gpu::add_sign(&ctx, x.len(), a, y.gpu_buffer_mut(), x.gpu_buffer())?,
+    }
     Ok(())
 }
 
 /// `x *= a`.
-pub fn scale(x: &mut Tensor, a: f32) {
-    cpu::scale(x.as_mut_slice(), a);
+pub fn scale(x: &mut Tensor, a: f32) -> Result<()> {
+    match placement("scale", &[x])? {
+        None => cpu::scale(x.as_mut_slice(), a),
+        Some(ctx) => {
+            let n = x.len();
+            gpu::scale(&ctx, n, a, x.gpu_buffer_mut())?
+        }
+    }
+    Ok(())
 }
 
 /// Sets every element to zero, keeping the shape and device.
-pub fn fill_zero(x: &mut Tensor) {
-    x.as_mut_slice().fill(0.0);
+pub fn fill_zero(x: &mut Tensor) -> Result<()> {
+    match placement("fill_zero", &[x])? {
+        None => x.as_mut_slice().fill(0.0),
+        Some(ctx) => {
+            // A cleared buffer is zeros: no dispatch needed. A shared one is replaced.
+            let shape = x.shape().to_vec();
+            *x = Tensor::zeros_on(shape, &crate::tensor::Device::WebGpu(ctx));
+        }
+    }
+    Ok(())
 }
 
 /// Element-wise product.
 pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     same_len("mul", a, b)?;
     let mut y = a.scratch_like();
-    cpu::mul(a.as_slice(), b.as_slice(), y.as_mut_slice());
+    match placement("mul", &[a, b])? {
+        None => cpu::mul(a.as_slice(), b.as_slice(), y.as_mut_slice()),
+        Some(ctx) => gpu::mul(
+            &ctx,
+            a.len(),
+            y.gpu_buffer(),
+            a.gpu_buffer(),
+            b.gpu_buffer(),
+        )?,
+    }
     Ok(y)
 }

@@ -1,5 +1,6 @@
-use super::Tensor;
+use super::{placement, Tensor};
 use crate::backend::cpu::loss as cpu;
+use crate::backend::webgpu::ops::{self as gpu, LossKernel};
 use crate::error::{Error, Result};
 
 fn check(op: &'static str, scores: &Tensor, targets: &Tensor) -> Result<usize> {
@@ -16,48 +17,93 @@ fn check(op: &'static str, scores: &Tensor, targets: &Tensor) -> Result<usize> {
     Ok(scores.channels())
 }
 
+/// Runs a loss: (batch-mean loss as a one-element tensor, gradient w.r.t. the scores).
+fn loss(
+    op: &'static str,
+    scores: &Tensor,
+    targets: &Tensor,
+    kind: LossKernel,
+    on_cpu: impl FnOnce(&[f32], &[f32], usize, &mut [f32]) -> f32,
+) -> Result<(Tensor, Tensor)> {
+    let classes = check(op, scores, targets)?;
+    let mut grad = scores.scratch_like();
+    match placement(op, &[scores, targets])? {
+        None => {
+            let value = on_cpu(
+                scores.as_slice(),
+                targets.as_slice(),
+                classes,
+                grad.as_mut_slice(),
+            );
+            Ok((Tensor::full([1], value), grad))
+        }
+        Some(ctx) => {
+            let value = Tensor::scratch_on([1], &scores.device());
+            gpu::loss(
+                &ctx,
+                kind,
+                scores.rows(),
+                classes,
+                scores.gpu_buffer(),
+                targets.gpu_buffer(),
+                grad.gpu_buffer(),
+                value.gpu_buffer(),
+            )?;
+            Ok((value, grad))
+        }
+    }
+}
+
 /// Fused softmax cross-entropy with label smoothing: (mean loss, gradient w.r.t. logits).
 pub fn softmax_cross_entropy(
     logits: &Tensor,
     targets: &Tensor,
     smoothing: f32,
 ) -> Result<(Tensor, Tensor)> {
-    let classes = check("softmax_cross_entropy", logits, targets)?;
-    let mut grad = logits.scratch_like();
-    let loss = cpu::softmax_cross_entropy(
-        logits.as_slice(),
-        targets.as_slice(),
-        classes,
-        smoothing,
-        grad.as_mut_slice(),
-    );
-    Ok((Tensor::full([1], loss), grad))
+    loss(
+        "softmax_cross_entropy",
+        logits,
+        targets,
+        LossKernel::SoftmaxCrossEntropy { smoothing },
+        |z, t, c, g| cpu::softmax_cross_entropy(z, t, c, smoothing, g),
+    )
 }
 
 /// Mean squared error: (mean loss, gradient w.r.t. outputs).
 pub fn mean_squared_error(outputs: &Tensor, targets: &Tensor) -> Result<(Tensor, Tensor)> {
-    check("mean_squared_error", outputs, targets)?;
-    let mut grad = outputs.scratch_like();
-    let loss = cpu::mean_squared_error(outputs.as_slice(), targets.as_slice(), grad.as_mut_slice());
-    Ok((Tensor::full([1], loss), grad))
+    loss(
+        "mean_squared_error",
+        outputs,
+        targets,
+        LossKernel::MeanSquaredError,
+        |y, t, _, g| cpu::mean_squared_error(y, t, g),
+    )
 }
 
 /// Multi-class hinge loss: (mean loss, gradient w.r.t. scores).
 pub fn hinge(scores: &Tensor, targets: &Tensor) -> Result<(Tensor, Tensor)> {
-    let classes = check("hinge", scores, targets)?;
-    let mut grad = scores.scratch_like();
-    let loss = cpu::hinge(
-        scores.as_slice(),
-        targets.as_slice(),
-        classes,
-        grad.as_mut_slice(),
-    );
-    Ok((Tensor::full([1], loss), grad))
+    loss("hinge", scores, targets, LossKernel::Hinge, cpu::hinge)
 }
 
 /// Number of rows whose top score is the target class, as a one-element tensor.
 pub fn count_correct(scores: &Tensor, targets: &Tensor) -> Result<Tensor> {
     let classes = check("count_correct", scores, targets)?;
-    let n = cpu::count_correct(scores.as_slice(), targets.as_slice(), classes);
-    Ok(Tensor::full([1], n as f32))
+    match placement("count_correct", &[scores, targets])? {
+        None => {
+            let n = cpu::count_correct(scores.as_slice(), targets.as_slice(), classes);
+            Ok(Tensor::full([1], n as f32))
+        }
+        Some(ctx) => {
+            let out = Tensor::scratch_on([1], &scores.device());
+            gpu::count_correct(
+                &ctx,
+                scores.rows(),
+                classes,
+                scores.gpu_buffer(),
+                targets.gpu_buffer(),
+                out.gpu_buffer(),
+            )?;
+            Ok(out)
+        }
+    }
 }

@@ -26,8 +26,31 @@ pub use pool::*;
 pub use random::*;
 pub use reduce::*;
 
+use std::sync::Arc;
+
+use crate::backend::webgpu::GpuContext;
 use crate::error::{Error, Result};
-use crate::tensor::Tensor;
+use crate::tensor::{Device, Tensor};
+
+/// Where an op runs: `None` for the CPU, the GPU context when every tensor is on it.
+/// Tensors on different devices are an error, never a silent copy.
+fn placement(op: &'static str, tensors: &[&Tensor]) -> Result<Option<Arc<GpuContext>>> {
+    let device = tensors.first().map(|t| t.device()).unwrap_or_default();
+    if let Some(other) = tensors.iter().find(|t| t.device() != device) {
+        return Err(Error::shape(
+            op,
+            format!(
+                "tensors on different devices ({} and {})",
+                device.describe(),
+                other.device().describe()
+            ),
+        ));
+    }
+    Ok(match device {
+        Device::Cpu => None,
+        Device::WebGpu(ctx) => Some(ctx),
+    })
+}
 
 /// Errors unless `a` and `b` have the same number of elements.
 fn same_len(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {

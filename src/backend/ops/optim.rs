@@ -1,115 +1,174 @@
-use super::{same_len, Tensor};
+use super::{placement, same_len, Tensor};
 use crate::backend::cpu::optim as cpu;
-use crate::error::Result;
+use crate::backend::webgpu::kernels::Kernel;
+use crate::backend::webgpu::ops::{self as gpu, OptimParams};
+use crate::error::{Error, Result};
 
-/// Adam's numbers for one step; `c1 = 1/(1 − β₁ᵗ)`, `c2 = 1/(1 − β₂ᵗ)` are its bias corrections
-/// and `decay` is AdamW's decoupled weight decay (0 for plain Adam).
+/// One optimizer's update rule with this step's numbers. For Adam, `c1 = 1/(1 − β₁ᵗ)` and
+/// `c2 = 1/(1 − β₂ᵗ)` are the bias corrections and `decay` is AdamW's decoupled weight decay
+/// (0 for plain Adam).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AdamStep {
-    pub lr: f32,
-    pub beta1: f32,
-    pub beta2: f32,
-    pub eps: f32,
-    pub c1: f32,
-    pub c2: f32,
-    pub decay: f32,
+pub enum UpdateRule {
+    Sgd,
+    Momentum {
+        mu: f32,
+    },
+    Nesterov {
+        mu: f32,
+    },
+    Adagrad {
+        eps: f32,
+    },
+    Rmsprop {
+        rho: f32,
+        eps: f32,
+    },
+    Adadelta {
+        rho: f32,
+        eps: f32,
+    },
+    Adam {
+        beta1: f32,
+        beta2: f32,
+        eps: f32,
+        c1: f32,
+        c2: f32,
+        decay: f32,
+    },
 }
 
-pub fn sgd_step(p: &mut Tensor, g: &Tensor, lr: f32) -> Result<()> {
-    same_len("sgd_step", p, g)?;
-    cpu::sgd_step(p.as_mut_slice(), g.as_slice(), lr);
-    Ok(())
+impl UpdateRule {
+    /// State tensors per parameter.
+    pub fn state_len(&self) -> usize {
+        match self {
+            UpdateRule::Sgd => 0,
+            UpdateRule::Adadelta { .. } | UpdateRule::Adam { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    fn gpu(&self, n: usize, lr: f32) -> (Kernel, OptimParams) {
+        let p = OptimParams {
+            count: n as u32,
+            lr,
+            ..Default::default()
+        };
+        match *self {
+            UpdateRule::Sgd => (Kernel::SgdStep, p),
+            UpdateRule::Momentum { mu } => (Kernel::MomentumStep, OptimParams { a: mu, ..p }),
+            UpdateRule::Nesterov { mu } => (Kernel::NesterovStep, OptimParams { a: mu, ..p }),
+            UpdateRule::Adagrad { eps } => (Kernel::AdagradStep, OptimParams { eps, ..p }),
+            UpdateRule::Rmsprop { rho, eps } => {
+                (Kernel::RmspropStep, OptimParams { a: rho, eps, ..p })
+            }
+            UpdateRule::Adadelta { rho, eps } => {
+                (Kernel::AdadeltaStep, OptimParams { a: rho, eps, ..p })
+            }
+            UpdateRule::Adam {
+                beta1,
+                beta2,
+                eps,
+                c1,
+                c2,
+                decay,
+            } => (
+                Kernel::AdamStep,
+                OptimParams {
+                    a: beta1,
+                    b: beta2,
+                    eps,
+                    c1,
+                    c2,
+                    decay,
+                    ..p
+                },
+            ),
+        }
+    }
 }
 
-pub fn momentum_step(p: &mut Tensor, g: &Tensor, v: &mut Tensor, lr: f32, mu: f32) -> Result<()> {
-    same_len("momentum_step", p, g)?;
-    same_len("momentum_step", p, v)?;
-    cpu::momentum_step(p.as_mut_slice(), g.as_slice(), v.as_mut_slice(), lr, mu);
-    Ok(())
-}
-
-pub fn nesterov_step(p: &mut Tensor, g: &Tensor, v: &mut Tensor, lr: f32, mu: f32) -> Result<()> {
-    same_len("nesterov_step", p, g)?;
-    same_len("nesterov_step", p, v)?;
-    cpu::nesterov_step(p.as_mut_slice(), g.as_slice(), v.as_mut_slice(), lr, mu);
-    Ok(())
-}
-
-pub fn adagrad_step(p: &mut Tensor, g: &Tensor, h: &mut Tensor, lr: f32, eps: f32) -> Result<()> {
-    same_len("adagrad_step", p, g)?;
-    same_len("adagrad_step", p, h)?;
-    cpu::adagrad_step(p.as_mut_slice(), g.as_slice(), h.as_mut_slice(), lr, eps);
-    Ok(())
-}
-
-pub fn rmsprop_step(
+/// Updates `p` in place from its gradient `g` and the rule's `state`, with learning rate `lr`.
+pub fn optimizer_step(
+    rule: UpdateRule,
     p: &mut Tensor,
     g: &Tensor,
-    s: &mut Tensor,
+    state: &mut [Tensor],
     lr: f32,
-    rho: f32,
-    eps: f32,
 ) -> Result<()> {
-    same_len("rmsprop_step", p, g)?;
-    same_len("rmsprop_step", p, s)?;
-    cpu::rmsprop_step(
-        p.as_mut_slice(),
-        g.as_slice(),
-        s.as_mut_slice(),
-        lr,
-        rho,
-        eps,
-    );
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn adadelta_step(
-    p: &mut Tensor,
-    g: &Tensor,
-    eg: &mut Tensor,
-    edx: &mut Tensor,
-    lr: f32,
-    rho: f32,
-    eps: f32,
-) -> Result<()> {
-    same_len("adadelta_step", p, g)?;
-    same_len("adadelta_step", p, eg)?;
-    same_len("adadelta_step", p, edx)?;
-    cpu::adadelta_step(
-        p.as_mut_slice(),
-        g.as_slice(),
-        eg.as_mut_slice(),
-        edx.as_mut_slice(),
-        lr,
-        rho,
-        eps,
-    );
-    Ok(())
-}
-
-pub fn adam_step(
-    p: &mut Tensor,
-    g: &Tensor,
-    m: &mut Tensor,
-    v: &mut Tensor,
-    h: AdamStep,
-) -> Result<()> {
-    same_len("adam_step", p, g)?;
-    same_len("adam_step", p, m)?;
-    same_len("adam_step", p, v)?;
-    cpu::adam_step(
-        p.as_mut_slice(),
-        g.as_slice(),
-        m.as_mut_slice(),
-        v.as_mut_slice(),
-        h.lr,
-        h.beta1,
-        h.beta2,
-        h.eps,
-        h.c1,
-        h.c2,
-        h.decay,
-    );
+    same_len("optimizer_step", p, g)?;
+    if state.len() != rule.state_len() || state.iter().any(|s| s.len() != p.len()) {
+        return Err(Error::shape(
+            "optimizer_step",
+            format!(
+                "{rule:?} needs {} state tensors like the parameter",
+                rule.state_len()
+            ),
+        ));
+    }
+    let mut all: Vec<&Tensor> = vec![p, g];
+    all.extend(state.iter());
+    match placement("optimizer_step", &all)? {
+        None => {
+            let (p, g) = (p.as_mut_slice(), g.as_slice());
+            match (rule, state) {
+                (UpdateRule::Sgd, []) => cpu::sgd_step(p, g, lr),
+                (UpdateRule::Momentum { mu }, [v]) => {
+                    cpu::momentum_step(p, g, v.as_mut_slice(), lr, mu)
+                }
+                (UpdateRule::Nesterov { mu }, [v]) => {
+                    cpu::nesterov_step(p, g, v.as_mut_slice(), lr, mu)
+                }
+                (UpdateRule::Adagrad { eps }, [h]) => {
+                    cpu::adagrad_step(p, g, h.as_mut_slice(), lr, eps)
+                }
+                (UpdateRule::Rmsprop { rho, eps }, [s]) => {
+                    cpu::rmsprop_step(p, g, s.as_mut_slice(), lr, rho, eps)
+                }
+                (UpdateRule::Adadelta { rho, eps }, [eg, edx]) => {
+                    cpu::adadelta_step(p, g, eg.as_mut_slice(), edx.as_mut_slice(), lr, rho, eps)
+                }
+                (
+                    UpdateRule::Adam {
+                        beta1,
+                        beta2,
+                        eps,
+                        c1,
+                        c2,
+                        decay,
+                    },
+                    [m, v],
+                ) => cpu::adam_step(
+                    p,
+                    g,
+                    m.as_mut_slice(),
+                    v.as_mut_slice(),
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    c1,
+                    c2,
+                    decay,
+                ),
+                _ => unreachable!("state length checked above"),
+            }
+        }
+        Some(ctx) => {
+            let (kernel, params) = rule.gpu(p.len(), lr);
+            // Copy-on-write first: the state buffers are written by the kernel.
+            for s in state.iter_mut() {
+                s.gpu_buffer_mut();
+            }
+            let state: Vec<&wgpu::Buffer> = state.iter().map(Tensor::gpu_buffer).collect();
+            gpu::optimizer_step(
+                &ctx,
+                kernel,
+                params,
+                p.gpu_buffer_mut(),
+                g.gpu_buffer(),
+                &state,
+            )?
+        }
+    }
     Ok(())
 }
