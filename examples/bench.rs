@@ -1,13 +1,41 @@
-//! The benchmark command, native half: `cargo run --release --example bench`.
-//! Prints one JSON object per line (see `trainer::bench`); `make bench` also runs the
-//! browser half in headless Chromium.
+//! The benchmark command, native half: `cargo run --release --example bench [min_ms]`.
+//! Prints one JSON object per line (see `trainer::bench`): the CPU suite, then the GPU suite
+//! on the first Vulkan adapter (lavapipe here; any GPU elsewhere). `make bench` also runs
+//! the browser half in headless Chromium.
+//!
+//! `--gpu-only --big 4096 --batch 512` sizes the GPU suite for a real GPU.
+
+use trainer::backend::webgpu::GpuContext;
+use trainer::tensor::Device;
+
+fn print(r: &trainer::bench::Record) {
+    println!("{}", serde_json::to_string(r).expect("records serialise"));
+}
 
 fn main() -> Result<(), trainer::Error> {
-    let min_ms = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1500.0);
-    trainer::bench::cpu_suite(min_ms, |r| {
-        println!("{}", serde_json::to_string(r).expect("records serialise"))
+    let mut args = std::env::args().skip(1);
+    let (mut min_ms, mut gpu_only, mut big, mut batch) = (1500.0, false, 256, 64);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--gpu-only" => gpu_only = true,
+            "--big" => big = args.next().and_then(|v| v.parse().ok()).unwrap_or(big),
+            "--batch" => batch = args.next().and_then(|v| v.parse().ok()).unwrap_or(batch),
+            other => min_ms = other.parse().unwrap_or(min_ms),
+        }
+    }
+    pollster::block_on(async {
+        if !gpu_only {
+            trainer::bench::cpu_suite(min_ms, print).await?;
+        }
+        match GpuContext::new().await {
+            Ok(ctx) => {
+                let device = Device::WebGpu(ctx);
+                trainer::bench::gpu_suite(&device, big, batch, min_ms, print).await
+            }
+            Err(e) => {
+                eprintln!("GPU suite skipped: {e}");
+                Ok(())
+            }
+        }
     })
 }

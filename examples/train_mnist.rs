@@ -6,14 +6,17 @@
 //! Options: --model cnn|mlp|lenet5|deep|wide|cnn-bn  --epochs N  --batch N  --lr X
 //! --seed N  --optimizer sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw
 //! --dataset mnist|fashion  --subset N  --validation N  --augment  --schedule constant|cosine
+//! --gpu (train on the first WebGPU/Vulkan adapter)
 //! The data are the gzipped IDX files `make data` puts in www/data/.
 
 use std::sync::Arc;
 
+use trainer::backend::webgpu::GpuContext;
 use trainer::data::augment::Augmentation;
 use trainer::data::Builtin;
 use trainer::nn::presets::Preset;
 use trainer::optim::OptimizerSpec;
+use trainer::tensor::Device;
 use trainer::train::{LrSchedule, Schedule, TrainConfig, TrainEvent, Trainer};
 
 fn usage(problem: &str) -> ! {
@@ -35,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut builtin = Builtin::Mnist;
     let (mut subset, mut validation, mut augment) = (None, None, false);
     let mut schedule = Schedule::Constant;
+    let mut gpu = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -56,6 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--subset" => subset = Some(parse(&flag, args.next())),
             "--validation" => validation = Some(parse(&flag, args.next())),
             "--augment" => augment = true,
+            "--gpu" => gpu = true,
             "--schedule" => {
                 schedule = match args.next().as_deref() {
                     Some("constant") => Schedule::Constant,
@@ -112,11 +117,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         };
     }
-    let mut trainer = Trainer::new(config, dataset)?;
+    let device = if gpu {
+        Device::WebGpu(pollster::block_on(GpuContext::new())?)
+    } else {
+        Device::Cpu
+    };
+    let mut trainer = Trainer::on_device(config, dataset, device.clone())?;
     println!(
-        "{} on {}: {} parameters, {} training / {} validation / {} test images, {} {}",
+        "{} on {} ({}): {} parameters, {} training / {} validation / {} test images, {} {}",
         preset.name(),
         builtin.display_name(),
+        device.describe(),
         trainer.model.param_count(),
         trainer.splits.train.len(),
         trainer.splits.validation.len(),
@@ -127,7 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     let mut test = None;
     let mut trained = 0usize;
-    trainer.run(|event| match event {
+    pollster::block_on(trainer.run(|event| match event {
         TrainEvent::Epoch(e) => {
             trained += (e.samples_per_s * e.seconds).round() as usize;
             println!(
@@ -146,7 +157,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             test = t.clone();
         }
         _ => {}
-    })?;
+    }))?;
     let seconds = started.elapsed().as_secs_f64();
     let test = test.ok_or("training ended without a test evaluation")?;
     println!(

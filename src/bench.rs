@@ -9,12 +9,14 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::backend::cpu::gemm::{gemm, MatRef};
+use crate::backend::ops;
 use crate::clock::now_ms;
 use crate::data::{Dataset, ImageSet};
 use crate::error::Result;
 use crate::nn::presets::Preset;
 use crate::random::Rng;
-use crate::train::{TrainConfig, Trainer};
+use crate::tensor::{Device, Tensor};
+use crate::train::{TrainConfig, TrainEvent, Trainer};
 
 /// One line of benchmark output.
 #[derive(Debug, Clone, Serialize)]
@@ -33,6 +35,9 @@ pub struct Record {
     pub samples_per_s: Option<f64>,
     pub ms_per_iter: f64,
     pub iters: usize,
+    /// GPU compute dispatches per training step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispatches_per_step: Option<f64>,
 }
 
 /// "native" or "browser".
@@ -87,6 +92,7 @@ pub fn gemm_record(m: usize, k: usize, n: usize, ta: bool, label: &str, min_ms: 
         samples_per_s: None,
         ms_per_iter: ms / iters as f64,
         iters,
+        dispatches_per_step: None,
     }
 }
 
@@ -130,6 +136,7 @@ pub fn conv_record(
         samples_per_s: None,
         ms_per_iter: ms / iters as f64,
         iters,
+        dispatches_per_step: None,
     }
 }
 
@@ -172,26 +179,26 @@ pub fn synthetic_dataset(n: usize, seed: u64) -> Dataset {
     }
 }
 
-/// Training throughput of the real training loop (batching, forward, backward, Adam) on
-/// synthetic 28×28 images; epoch ends (a small validation pass) are included.
-pub fn train_record(preset: Preset, batch: usize, min_ms: f64) -> Result<Record> {
+/// Training throughput of the real training loop (batching, forward, backward, Adam, weight
+/// averaging) on synthetic 28×28 images, on `device`; epoch ends (a small validation pass)
+/// are included. On a GPU the clock stops only after the GPU has finished.
+pub async fn train_record(
+    preset: Preset,
+    batch: usize,
+    device: &Device,
+    min_ms: f64,
+) -> Result<Record> {
     let dataset = Arc::new(synthetic_dataset(100 * batch + batch, 2));
     let mut config = TrainConfig::for_preset(preset, 1_000_000, 1);
     config.batch_size = batch;
     config.split.validation = batch;
-    let mut trainer = Trainer::new(config, dataset)?;
-    let mut failure = None;
-    let (iters, ms) = measure(min_ms / 4.0, min_ms, || {
-        if let Err(e) = trainer.step() {
-            failure = Some(e);
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    let mut trainer = Trainer::on_device(config, dataset, device.clone())?;
+    // Warm up: compile pipelines, fill buffer pools, let V8 tier up.
+    train_for(&mut trainer, min_ms / 4.0).await?;
+    let (iters, ms, dispatches) = train_for(&mut trainer, min_ms).await?;
     Ok(Record {
         bench: "train",
-        backend: "cpu".into(),
+        backend: backend_name(device),
         env: env(),
         model: Some(preset.name().into()),
         shape: None,
@@ -200,13 +207,107 @@ pub fn train_record(preset: Preset, batch: usize, min_ms: f64) -> Result<Record>
         samples_per_s: Some((batch * iters) as f64 / (ms / 1e3)),
         ms_per_iter: ms / iters as f64,
         iters,
+        dispatches_per_step: (!dispatches.is_empty())
+            .then(|| dispatches.iter().sum::<u64>() as f64 / dispatches.len() as f64),
     })
+}
+
+/// Trains for at least `ms` milliseconds, then waits for the device: (steps, milliseconds,
+/// dispatches of each step whose figures came back).
+async fn train_for(trainer: &mut Trainer, ms: f64) -> Result<(usize, f64, Vec<u64>)> {
+    let (start, mut steps, mut dispatches) = (now_ms(), 0, Vec::new());
+    while steps == 0 || now_ms() - start < ms {
+        let mut events = trainer.step().await?;
+        steps += 1;
+        if now_ms() - start >= ms {
+            events.extend(trainer.sync().await?);
+        }
+        for event in events {
+            if let TrainEvent::Step(s) = event {
+                dispatches.extend(s.dispatches);
+            }
+        }
+    }
+    Ok((steps, now_ms() - start, dispatches))
+}
+
+fn backend_name(device: &Device) -> String {
+    match device {
+        Device::Cpu => "cpu".into(),
+        Device::WebGpu(ctx) => format!("webgpu ({})", ctx.adapter.name),
+    }
+}
+
+/// GFLOP/s of an `m×k · k×n` product on the GPU (tiled GEMM kernel).
+pub async fn gpu_gemm_record(
+    device: &Device,
+    m: usize,
+    k: usize,
+    n: usize,
+    min_ms: f64,
+) -> Result<Record> {
+    let mut rng = Rng::new(1, 1);
+    let mut random = |len: usize| -> Vec<f32> { (0..len).map(|_| rng.range(-1.0, 1.0)).collect() };
+    let a = Tensor::from_vec_on([m, k], random(m * k), device)?;
+    let b = Tensor::from_vec_on([k, n], random(k * n), device)?;
+    let mut c = Tensor::zeros_on([m, n], device);
+    let finish = |c: &Tensor| {
+        let probe = c.clone();
+        async move { ops::read_scalars(&[&ops::sum(&probe)?]).await.map(|_| ()) }
+    };
+    ops::matmul_acc(&a, false, &b, false, &mut c)?;
+    finish(&c).await?;
+    let (start, mut iters) = (now_ms(), 0);
+    while iters == 0 || now_ms() - start < min_ms {
+        // A few products per read-back, so the GPU works while the host records.
+        for _ in 0..4 {
+            ops::matmul_acc(&a, false, &b, false, &mut c)?;
+            iters += 1;
+        }
+        finish(&c).await?;
+    }
+    let ms = now_ms() - start;
+    Ok(Record {
+        bench: "gemm",
+        backend: backend_name(device),
+        env: env(),
+        model: None,
+        shape: Some(format!("{m}x{k}x{n}")),
+        batch: 0,
+        gflops: Some(2.0 * (m * k * n) as f64 * iters as f64 / (ms * 1e6)),
+        samples_per_s: None,
+        ms_per_iter: ms / iters as f64,
+        iters,
+        dispatches_per_step: None,
+    })
+}
+
+/// The GPU suite: GEMM at 256³ and `big`³, then training throughput of the default CNN and
+/// the MLP at batch 64 (and at `train_batch`, which real GPUs need to be busy).
+pub async fn gpu_suite(
+    device: &Device,
+    big: usize,
+    train_batch: usize,
+    min_ms: f64,
+    mut emit: impl FnMut(&Record),
+) -> Result<()> {
+    emit(&gpu_gemm_record(device, 256, 256, 256, min_ms).await?);
+    if big > 256 {
+        emit(&gpu_gemm_record(device, big, big, big, min_ms).await?);
+    }
+    for preset in [Preset::DefaultCnn, Preset::Mlp] {
+        emit(&train_record(preset, 64, device, min_ms * 2.0).await?);
+        if train_batch != 64 {
+            emit(&train_record(preset, train_batch, device, min_ms * 2.0).await?);
+        }
+    }
+    Ok(())
 }
 
 /// The CPU suite: GEMM 256³ and the default CNN's and MLP's products as plain matrices,
 /// the default CNN's convolutions as the kernels training uses, then training throughput of
 /// the default CNN and the MLP at batch 64. Calls `emit` with each record as it completes.
-pub fn cpu_suite(min_ms: f64, mut emit: impl FnMut(&Record)) -> Result<()> {
+pub async fn cpu_suite(min_ms: f64, mut emit: impl FnMut(&Record)) -> Result<()> {
     emit(&gemm_record(256, 256, 256, false, "", min_ms));
     for (m, k, n, ta, label) in default_cnn_gemm_shapes()
         .into_iter()
@@ -227,7 +328,7 @@ pub fn cpu_suite(min_ms: f64, mut emit: impl FnMut(&Record)) -> Result<()> {
         }
     }
     for preset in [Preset::DefaultCnn, Preset::Mlp] {
-        emit(&train_record(preset, 64, min_ms * 2.0)?);
+        emit(&train_record(preset, 64, &Device::Cpu, min_ms * 2.0).await?);
     }
     Ok(())
 }

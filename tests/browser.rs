@@ -166,8 +166,26 @@ fn gradient_check_passes_in_the_browser() {
 mod repro;
 
 #[wasm_bindgen_test]
-fn the_loss_curve_is_bit_identical_to_the_native_one() {
+async fn the_loss_curve_is_bit_identical_to_the_native_one() {
     // The fixture was recorded by the native test `training::the_same_seed_gives_…`.
     let recorded: Vec<u32> = serde_json::from_str(repro::FIXTURE).unwrap();
-    assert_eq!(repro::loss_bits(), recorded);
+    assert_eq!(repro::loss_bits().await, recorded);
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_in_the_browser_trains_like_the_cpu() {
+    // Chromium's WebGPU (SwiftShader here): conv, batch norm, pooling, dropout, noise, tanh,
+    // Adam and GPU-side augmentation, against the CPU run of the same seed.
+    let ctx = trainer::backend::webgpu::GpuContext::new()
+        .await
+        .expect("headless Chromium offers WebGPU (SwiftShader)");
+    let on_gpu = repro::losses_on(trainer::tensor::Device::WebGpu(ctx)).await;
+    let on_cpu = repro::losses_on(trainer::tensor::Device::Cpu).await;
+    assert_eq!(on_gpu.len(), 24);
+    for (step, (c, g)) in on_cpu.iter().zip(&on_gpu).enumerate() {
+        assert!(
+            (c - g).abs() <= 2e-3 * c.abs().max(1.0),
+            "step {step}: CPU {c} vs WebGPU {g}"
+        );
+    }
 }

@@ -8,6 +8,8 @@ mod repro;
 
 use std::sync::Arc;
 
+use pollster::block_on;
+
 use trainer::bench::synthetic_dataset;
 use trainer::data::augment::Augmentation;
 use trainer::data::normalize::{Normalization, Normalizer};
@@ -31,12 +33,11 @@ fn close(a: f32, b: f32, tol: f32) -> bool {
 fn run(trainer: &mut Trainer) -> (Vec<StepMetrics>, Vec<TrainEvent>) {
     let mut steps = Vec::new();
     let mut others = Vec::new();
-    trainer
-        .run(|e| match e {
-            TrainEvent::Step(s) => steps.push(s.clone()),
-            other => others.push(other.clone()),
-        })
-        .unwrap();
+    block_on(trainer.run(|e| match e {
+        TrainEvent::Step(s) => steps.push(s.clone()),
+        other => others.push(other.clone()),
+    }))
+    .unwrap();
     (steps, others)
 }
 
@@ -301,7 +302,7 @@ fn the_mlp_learns_mnist_to_90_percent_in_one_epoch_on_6000_images() {
     let (steps, events) = run(&mut t);
     assert_eq!(steps.len(), 375, "6000 images in batches of 16");
     assert_eq!(finish_reason(&events), FinishReason::Completed);
-    let val = t.evaluate(Split::Validation).unwrap();
+    let val = block_on(t.evaluate(Split::Validation)).unwrap();
     println!(
         "MLP, 6000 images, 1 epoch: {:.2}% on 1000 held-out images",
         100.0 * val.accuracy
@@ -342,9 +343,9 @@ fn gradient_accumulation_equals_one_big_batch() {
     accumulated.accumulate = 2;
     let mut a = Trainer::new(big, dataset.clone()).unwrap();
     let mut b = Trainer::new(accumulated, dataset).unwrap();
-    a.step().unwrap();
-    b.step().unwrap();
-    b.step().unwrap();
+    block_on(a.step()).unwrap();
+    block_on(b.step()).unwrap();
+    block_on(b.step()).unwrap();
     let (wa, wb) = (a.model.weights(), b.model.weights());
     for (x, y) in wa.iter().zip(&wb) {
         for (p, q) in x.as_slice().iter().zip(y.as_slice()) {
@@ -363,7 +364,7 @@ fn gradient_clipping_reports_and_bounds_the_norm() {
     config.lr = LrSchedule::constant(1.0);
     let mut t = Trainer::new(config, common::mnist()).unwrap();
     let before = t.model.weights();
-    let events = t.step().unwrap();
+    let events = block_on(t.step()).unwrap();
     let TrainEvent::Step(s) = &events[0] else {
         panic!("a step")
     };
@@ -397,7 +398,7 @@ fn the_loss_is_broken_down_into_data_and_penalty_terms() {
     };
     let mut t = Trainer::new(config, common::mnist()).unwrap();
     let weights = t.model.params()[0].1.value.clone();
-    let TrainEvent::Step(s) = &t.step().unwrap()[0] else {
+    let TrainEvent::Step(s) = &block_on(t.step()).unwrap()[0] else {
         panic!("a step")
     };
     assert!(s.l1 > 0.0 && s.l2 > 0.0 && s.activity > 0.0, "{s:?}");
@@ -422,7 +423,7 @@ fn a_nan_loss_stops_training_keeps_good_weights_and_blames_the_learning_rate() {
     let mut t = Trainer::new(config, common::mnist()).unwrap();
     let mut events = Vec::new();
     while !t.is_finished() {
-        events.extend(t.step().unwrap());
+        events.extend(block_on(t.step()).unwrap());
     }
     let FinishReason::Diverged { batch, advice } = finish_reason(&events) else {
         panic!("diverged")
@@ -437,7 +438,7 @@ fn a_nan_loss_stops_training_keeps_good_weights_and_blames_the_learning_rate() {
         "the kept weights are finite"
     );
     // Nothing more happens after the end.
-    assert!(t.step().unwrap().is_empty());
+    assert!(block_on(t.step()).unwrap().is_empty());
 }
 
 #[test]
@@ -469,7 +470,7 @@ fn early_stopping_stops_and_restores_the_best_epoch() {
     let best = t.history[best_epoch - 1].clone();
     assert!(t.history.iter().all(|e| e.val_loss >= best.val_loss));
     // The model now is the best epoch's model.
-    let now = t.evaluate(Split::Validation).unwrap();
+    let now = block_on(t.evaluate(Split::Validation)).unwrap();
     assert!(
         close(now.loss, best.val_loss, 1e-5),
         "{} vs {}",
@@ -495,7 +496,7 @@ fn stepping_pausing_and_stopping_do_not_change_the_run() {
         if i % 3 == 0 {
             stepped.request_snapshot();
         }
-        for e in stepped.step().unwrap() {
+        for e in block_on(stepped.step()).unwrap() {
             if let TrainEvent::Step(s) = e {
                 losses.push(s.loss);
             }
@@ -518,8 +519,12 @@ fn stepping_pausing_and_stopping_do_not_change_the_run() {
 
 #[test]
 fn the_same_seed_gives_a_bit_identical_curve_natively_and_in_wasm() {
-    let bits = repro::loss_bits();
-    assert_eq!(bits, repro::loss_bits(), "twice the same natively");
+    let bits = block_on(repro::loss_bits());
+    assert_eq!(
+        bits,
+        block_on(repro::loss_bits()),
+        "twice the same natively"
+    );
     if std::env::var("UPDATE_FIXTURES").is_ok() {
         let path = format!(
             "{}/tests/fixtures/loss_curve_bits.json",
@@ -563,7 +568,7 @@ fn snapshots_find_dead_relus_and_saturated_units() {
     config.normalization = Normalization::Scale01;
     let mut t = Trainer::new(config, common::mnist()).unwrap();
     t.request_snapshot();
-    let events = t.step().unwrap();
+    let events = block_on(t.step()).unwrap();
     let snap = events
         .iter()
         .find_map(|e| match e {
@@ -611,8 +616,8 @@ fn conv_filters_and_saturation_are_reported() {
     let mut config = small(Preset::Mlp, 64, 1);
     config.model = model;
     let mut t = Trainer::new(config, common::mnist()).unwrap();
-    t.step().unwrap();
-    let snap = metrics::snapshot(&t.model, 1, 4);
+    block_on(t.step()).unwrap();
+    let snap = block_on(metrics::snapshot(&t.model, 1, 4)).unwrap();
     // Huge weights: most sigmoid outputs sit at 0 or 1.
     assert!(snap.activations[1].saturated_fraction.unwrap() > 0.5);
     let f = snap.filters.unwrap();
@@ -657,7 +662,7 @@ fn overfit(change: impl Fn(&mut TrainConfig)) -> (f32, f32, Trainer) {
     run(&mut t);
     let last = t.history.last().unwrap().clone();
     let curve_gap = last.train_accuracy - last.val_accuracy;
-    let eval_gap = t.evaluate(Split::Train).unwrap().accuracy - last.val_accuracy;
+    let eval_gap = block_on(t.evaluate(Split::Train)).unwrap().accuracy - last.val_accuracy;
     (curve_gap, eval_gap, t)
 }
 
@@ -734,7 +739,9 @@ fn l1_leaves_more_weights_near_zero_than_l2() {
             c.epochs = 15;
         }
     };
-    let near_zero = |t: &Trainer| metrics::snapshot(&t.model, 0, 0).weights[0].near_zero_fraction;
+    let near_zero = |t: &Trainer| {
+        block_on(metrics::snapshot(&t.model, 0, 0)).unwrap().weights[0].near_zero_fraction
+    };
     let (_, _, with_l1) = overfit(penalty(1e-4, 0.0));
     let (_, _, with_l2) = overfit(penalty(0.0, 1e-3));
     let (a, b) = (near_zero(&with_l1), near_zero(&with_l2));

@@ -45,3 +45,20 @@ fn store_c(i: u32, j: u32, v: f32) {
 fn matmul(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
     gemm(group, local);
 }
+
+// The same product with one thread per element of C and no workgroup memory: better than
+// the tiles on GPUs emulated by the CPU and for skinny products (needs common.wgsl).
+@compute @workgroup_size(256)
+fn matmul_direct(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let t = thread_index(id, groups);
+    if (t >= p.m * p.n) {
+        return;
+    }
+    let i = t / p.n;
+    let j = t % p.n;
+    var s = 0.0;
+    for (var k = 0u; k < p.k; k++) {
+        s += load_a(i, k) * load_b(k, j);
+    }
+    store_c(i, j, s);
+}

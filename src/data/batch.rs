@@ -1,11 +1,10 @@
 //! Turning dataset images into network inputs, one batch at a time: gather, scale to
 //! [0, 1], augment (training only), normalise.
 
-use super::augment::Augmentation;
+use super::augment::ImageAugment;
 use super::normalize::Normalizer;
 use super::{ImageSet, NUM_CLASSES};
 use crate::nn::loss::one_hot;
-use crate::random::Rng;
 use crate::tensor::Tensor;
 
 /// A batch ready for the model: inputs `[B, rows, cols, 1]`, one-hot targets `[B, 10]`,
@@ -18,13 +17,13 @@ pub struct Batch {
     pub indices: Vec<u32>,
 }
 
-/// Builds the batch of images `indices` of `set`; augments each image when `augment` is
-/// given (with its generator).
+/// Builds the batch of images `indices` of `set`, applying `augments[i]` to image i when
+/// given (drawn by `Augmentation::sample`).
 pub fn make_batch(
     set: &ImageSet,
     indices: &[u32],
     normalizer: &Normalizer,
-    augment: Option<(&Augmentation, &mut Rng)>,
+    augments: Option<&[ImageAugment]>,
 ) -> Batch {
     let size = set.image_size();
     let mut pixels = vec![0.0f32; indices.len() * size];
@@ -33,11 +32,9 @@ pub fn make_batch(
             *d = p as f32 * (1.0 / 255.0);
         }
     }
-    if let Some((aug, rng)) = augment {
-        if !aug.is_off() {
-            for image in pixels.chunks_exact_mut(size) {
-                aug.apply(image, set.rows, set.cols, rng);
-            }
+    if let Some(augments) = augments {
+        for (image, a) in pixels.chunks_exact_mut(size).zip(augments) {
+            a.apply(image, set.rows, set.cols);
         }
     }
     normalizer.apply(&mut pixels);

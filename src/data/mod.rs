@@ -5,6 +5,7 @@
 pub mod augment;
 pub mod batch;
 pub mod dataset;
+pub mod device;
 pub mod gzip;
 pub mod idx;
 pub mod normalize;

@@ -263,7 +263,7 @@ impl Tensor {
 
     /// A tensor of zeros with this tensor's shape and device.
     pub fn zeros_like(&self) -> Tensor {
-        Tensor::zeros(self.shape.clone())
+        Tensor::zeros_on(self.shape.clone(), &self.device())
     }
 
     pub fn shape(&self) -> &[usize] {

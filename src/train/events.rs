@@ -25,6 +25,8 @@ pub struct StepMetrics {
     /// Global gradient norm before clipping, when clipping is on.
     pub grad_norm: Option<f32>,
     pub samples_per_s: f32,
+    /// GPU compute dispatches this batch recorded (None on the CPU).
+    pub dispatches: Option<u64>,
 }
 
 /// The end of an epoch.
@@ -65,5 +67,11 @@ pub enum TrainEvent {
     Finished {
         reason: FinishReason,
         test: Option<EvalReport>,
+    },
+    /// The GPU failed; training continues on `device` from the start of `resumed_epoch`.
+    BackendChanged {
+        device: String,
+        reason: String,
+        resumed_epoch: usize,
     },
 }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::cpu::loss::argmax;
 use crate::data::NUM_CLASSES;
+use crate::error::Result;
 use crate::nn::{LayerSpec, ParamRole, Sequential};
-use crate::tensor::Tensor;
 
 /// Weights closer to 0 than this count as "near zero" (L1 drives many there; L2 only shrinks).
 pub const NEAR_ZERO: f32 = 1e-3;
@@ -87,17 +87,19 @@ impl EvalAccumulator {
         }
     }
 
-    /// Adds a batch: its mean loss, the model's probabilities `[B, C]`, labels and indices.
-    pub fn add(&mut self, mean_loss: f32, probabilities: &Tensor, labels: &[u8], indices: &[u32]) {
+    /// Adds a batch: its mean loss, the model's probabilities (`classes` per row, host
+    /// memory), labels and indices.
+    pub fn add(
+        &mut self,
+        mean_loss: f32,
+        probabilities: &[f32],
+        classes: usize,
+        labels: &[u8],
+        indices: &[u32],
+    ) {
         self.loss_sum += mean_loss as f64 * labels.len() as f64;
         self.count += labels.len();
-        let classes = probabilities.channels();
-        for ((p, &label), &index) in probabilities
-            .as_slice()
-            .chunks_exact(classes)
-            .zip(labels)
-            .zip(indices)
-        {
+        for ((p, &label), &index) in probabilities.chunks_exact(classes).zip(labels).zip(indices) {
             let predicted = argmax(p);
             self.confusion[label as usize][predicted] += 1;
             if predicted != label as usize {
@@ -191,10 +193,10 @@ pub struct ModelSnapshot {
 }
 
 /// Share of the units (positions of one example) that are 0 in every example.
-fn dead_fraction(y: &Tensor) -> f32 {
-    let per_example = y.len() / y.rows().max(1);
+fn dead_fraction(y: &[f32], rows: usize) -> f32 {
+    let per_example = y.len() / rows.max(1);
     let mut alive = vec![false; per_example];
-    for example in y.as_slice().chunks_exact(per_example) {
+    for example in y.chunks_exact(per_example.max(1)) {
         for (a, &v) in alive.iter_mut().zip(example) {
             *a |= v > 0.0;
         }
@@ -202,58 +204,78 @@ fn dead_fraction(y: &Tensor) -> f32 {
     alive.iter().filter(|&&a| !a).count() as f32 / per_example.max(1) as f32
 }
 
-fn saturated_fraction(y: &Tensor, low: f32, high: f32) -> f32 {
+fn saturated_fraction(y: &[f32], low: f32, high: f32) -> f32 {
     let saturated = y
-        .as_slice()
         .iter()
         .filter(|&&v| v < low + SATURATION || v > high - SATURATION)
         .count();
     saturated as f32 / y.len().max(1) as f32
 }
 
-/// Histograms and health figures of the model after its last training step.
-pub fn snapshot(model: &Sequential, step: usize, max_filters: usize) -> ModelSnapshot {
+/// One parameter read back to the host.
+struct HostParam {
+    layer: usize,
+    role: ParamRole,
+    shape: Vec<usize>,
+    value: Vec<f32>,
+    grad: Vec<f32>,
+}
+
+/// Histograms and health figures of the model after its last training step. On a GPU the
+/// tensors are read back first (the trainer asks at a bounded rate).
+pub async fn snapshot(
+    model: &Sequential,
+    step: usize,
+    max_filters: usize,
+) -> Result<ModelSnapshot> {
     let names: Vec<String> = model.spec.layers.iter().map(|l| l.layer.name()).collect();
-    let activations = model
-        .outputs()
-        .iter()
-        .enumerate()
-        .map(|(i, y)| {
-            let kind = &model.spec.layers[i].layer;
-            ActivationStats {
-                layer: i,
-                name: names[i].clone(),
-                histogram: Histogram::of(y.as_slice()),
-                dead_fraction: matches!(kind, LayerSpec::Relu).then(|| dead_fraction(y)),
-                saturated_fraction: match kind {
-                    LayerSpec::Sigmoid => Some(saturated_fraction(y, 0.0, 1.0)),
-                    LayerSpec::Tanh => Some(saturated_fraction(y, -1.0, 1.0)),
-                    _ => None,
-                },
-            }
-        })
-        .collect();
+    let mut activations = Vec::new();
+    for (i, y) in model.outputs().iter().enumerate() {
+        let values = y.read().await?;
+        let kind = &model.spec.layers[i].layer;
+        activations.push(ActivationStats {
+            layer: i,
+            name: names[i].clone(),
+            histogram: Histogram::of(&values),
+            dead_fraction: matches!(kind, LayerSpec::Relu)
+                .then(|| dead_fraction(&values, y.rows())),
+            saturated_fraction: match kind {
+                LayerSpec::Sigmoid => Some(saturated_fraction(&values, 0.0, 1.0)),
+                LayerSpec::Tanh => Some(saturated_fraction(&values, -1.0, 1.0)),
+                _ => None,
+            },
+        });
+    }
+    let mut params = Vec::new();
+    for (layer, p) in model.params() {
+        params.push(HostParam {
+            layer,
+            role: p.role,
+            shape: p.value.shape().to_vec(),
+            value: p.value.read().await?,
+            grad: p.grad.read().await?,
+        });
+    }
     let mut weights = Vec::new();
     let mut norms: Vec<(usize, f64)> = Vec::new();
-    for (layer, p) in model.params() {
-        let g: f64 = p.grad.as_slice().iter().map(|&v| (v as f64).powi(2)).sum();
+    for p in &params {
+        let g: f64 = p.grad.iter().map(|&v| (v as f64).powi(2)).sum();
         match norms.last_mut() {
-            Some((l, sum)) if *l == layer => *sum += g,
-            _ => norms.push((layer, g)),
+            Some((l, sum)) if *l == p.layer => *sum += g,
+            _ => norms.push((p.layer, g)),
         }
         if p.role == ParamRole::Weight {
-            let v = p.value.as_slice();
             weights.push(WeightStats {
-                layer,
-                name: names[layer].clone(),
-                histogram: Histogram::of(v),
-                count: v.len(),
-                near_zero_fraction: v.iter().filter(|w| w.abs() < NEAR_ZERO).count() as f32
-                    / v.len().max(1) as f32,
+                layer: p.layer,
+                name: names[p.layer].clone(),
+                histogram: Histogram::of(&p.value),
+                count: p.value.len(),
+                near_zero_fraction: p.value.iter().filter(|w| w.abs() < NEAR_ZERO).count() as f32
+                    / p.value.len().max(1) as f32,
             });
         }
     }
-    ModelSnapshot {
+    Ok(ModelSnapshot {
         step,
         activations,
         weights,
@@ -261,18 +283,35 @@ pub fn snapshot(model: &Sequential, step: usize, max_filters: usize) -> ModelSna
             .into_iter()
             .map(|(l, s)| (l, s.sqrt() as f32))
             .collect(),
-        filters: first_filters(model, max_filters),
-    }
+        filters: params
+            .iter()
+            .find(|p| p.role == ParamRole::Weight)
+            .and_then(|p| filters_of(p.layer, &p.shape, &p.value, &model.spec.input, max_filters)),
+    })
 }
 
-/// The first layer's filters as images (see [`Filters`]).
+/// The first layer's filters as images (see [`Filters`]); the weights must be on the CPU.
 pub fn first_filters(model: &Sequential, max_filters: usize) -> Option<Filters> {
     let (layer, weight) = model
         .params()
         .into_iter()
         .find(|(_, p)| p.role == ParamRole::Weight)?;
-    let shape = weight.value.shape();
-    let w = weight.value.as_slice();
+    filters_of(
+        layer,
+        weight.value.shape(),
+        &weight.value.to_vec(),
+        &model.spec.input,
+        max_filters,
+    )
+}
+
+fn filters_of(
+    layer: usize,
+    shape: &[usize],
+    w: &[f32],
+    input: &[usize],
+    max_filters: usize,
+) -> Option<Filters> {
     match *shape {
         // Conv [kh, kw, c_in, c_out]: filter o, first input channel.
         [kh, kw, c_in, c_out] => {
@@ -293,8 +332,7 @@ pub fn first_filters(model: &Sequential, max_filters: usize) -> Option<Filters> 
         }
         // Dense [F, units] after Flatten of an image: unit u's weights as an image.
         [features, units] => {
-            let input = &model.spec.input;
-            let (h, wd) = match input.as_slice() {
+            let (h, wd) = match input {
                 [h, w, 1] if h * w == features => (*h, *w),
                 _ => return None,
             };

@@ -1,6 +1,11 @@
 //! The training loop as a state machine: each call to [`Trainer::step`] trains on one batch
 //! and returns what happened. Whoever drives it decides the pace, so pausing is not calling,
 //! stepping is calling once, and the page stays responsive between calls.
+//!
+//! On a GPU a step only records work: its loss and accuracy stay on the GPU and are read
+//! back together every few batches ([`GPU_READ_EVERY`]), awaited, never waited for; the
+//! events of those batches come out then. At each epoch's end the weights are copied to the
+//! host, so if the GPU fails the run continues on the CPU from there ([`Trainer::fall_back`]).
 
 use std::sync::Arc;
 
@@ -9,15 +14,17 @@ use super::events::{EpochSummary, FinishReason, StepMetrics, TrainEvent};
 use super::metrics::{self, EvalAccumulator, EvalReport};
 use crate::backend::ops;
 use crate::clock::now_ms;
+use crate::data::augment::ImageAugment;
 use crate::data::batch::{make_batch, Batch};
+use crate::data::device::DeviceImages;
 use crate::data::normalize::Normalizer;
 use crate::data::split::{Split, Splits};
-use crate::data::Dataset;
-use crate::error::Result;
+use crate::data::{Dataset, NUM_CLASSES};
+use crate::error::{Error, Result};
 use crate::nn::{penalty, Mode, Sequential};
 use crate::optim::Optimizer;
 use crate::random::{hash32, Rng};
-use crate::tensor::Tensor;
+use crate::tensor::{Device, Tensor};
 
 /// Generator streams, one per purpose, all from the run's seed.
 const SHUFFLE_STREAM: u64 = 3;
@@ -26,6 +33,8 @@ const AUGMENT_STREAM: u64 = 4;
 const EVAL_BATCH: usize = 500;
 /// Mistakes kept for the "most confidently wrong" gallery.
 const WORST_KEPT: usize = 16;
+/// On a GPU, batches between read-backs of their losses.
+pub const GPU_READ_EVERY: usize = 8;
 
 /// Where a run is.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,12 +51,48 @@ struct Best {
 }
 
 /// Sums over the batches of the current epoch.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct EpochTotals {
     loss: f64,
     correct: usize,
     seen: usize,
     started_ms: f64,
+}
+
+/// A trained batch whose figures may still be on the GPU.
+struct Pending {
+    batch: usize,
+    epoch: usize,
+    epoch_progress: f32,
+    size: usize,
+    lr: f32,
+    started_ms: f64,
+    dispatches: Option<u64>,
+    /// data loss, correct count, L1, L2, activity, and the gradient norm if clipping.
+    scalars: Vec<Tensor>,
+    clipped: bool,
+    /// The weights this batch's loss was computed with: kept if it is finite.
+    weights_before: Vec<Tensor>,
+}
+
+/// The dataset's images on the GPU.
+struct Resident {
+    train: DeviceImages,
+    test: DeviceImages,
+}
+
+/// Everything needed to restart at the beginning of an epoch, in host memory.
+#[derive(Clone)]
+struct Checkpoint {
+    epoch: usize,
+    batches: usize,
+    weights: Vec<Tensor>,
+    optimizer: Vec<Vec<Tensor>>,
+    optimizer_steps: u64,
+    updates: usize,
+    average: Option<Vec<Tensor>>,
+    since_best: usize,
+    best: Option<(f32, usize, Vec<Tensor>)>,
 }
 
 pub struct Trainer {
@@ -59,6 +104,9 @@ pub struct Trainer {
     pub normalizer: Normalizer,
     pub status: Status,
     pub history: Vec<EpochSummary>,
+    /// Where the model and the resident data live.
+    pub device: Device,
+    resident: Option<Resident>,
     /// This epoch's order of training images.
     order: Vec<u32>,
     /// Next position in `order`.
@@ -78,27 +126,63 @@ pub struct Trainer {
     /// The moving average of the weights, when weight averaging is on.
     average: Option<Vec<Tensor>>,
     snapshot_requested: bool,
+    /// Batches whose figures have not been read yet.
+    unread: Vec<Pending>,
+    /// Host copy at the start of the current epoch (GPU runs only).
+    checkpoint: Option<Checkpoint>,
 }
 
 impl Trainer {
-    /// Prepares a run: validates the config, builds the model from the seed, splits the
-    /// data and fits the normalisation on the training split.
+    /// Prepares a run on the CPU: validates the config, builds the model from the seed,
+    /// splits the data and fits the normalisation on the training split.
     pub fn new(config: TrainConfig, dataset: Arc<Dataset>) -> Result<Trainer> {
+        Trainer::on_device(config, dataset, Device::Cpu)
+    }
+
+    /// The same, with the model, optimizer state and dataset on `device`.
+    pub fn on_device(
+        config: TrainConfig,
+        dataset: Arc<Dataset>,
+        device: Device,
+    ) -> Result<Trainer> {
         config.validate()?;
         let mut model = Sequential::build(&config.model, config.seed)?;
         let expected = &config.model.input;
         let have = [dataset.train.rows, dataset.train.cols, 1];
         if expected.as_slice() != have {
-            return Err(crate::Error::Config(format!(
+            return Err(Error::Config(format!(
                 "the model expects inputs of {expected:?} but {} images are {have:?}",
                 dataset.name
             )));
         }
         let splits = config.split.split(&dataset, config.seed)?;
         let normalizer = Normalizer::fit(config.normalization, &dataset.train, &splits.train);
+        let host_weights = model.weights();
+        let host_state = Optimizer::new(config.optimizer, &model).state;
+        let resident = match &device {
+            Device::Cpu => None,
+            Device::WebGpu(ctx) => {
+                model.to_device(&device)?;
+                Some(Resident {
+                    train: DeviceImages::upload(&dataset.train, &normalizer, ctx)?,
+                    test: DeviceImages::upload(&dataset.test, &normalizer, ctx)?,
+                })
+            }
+        };
         let optimizer = Optimizer::new(config.optimizer, &model);
         let last_good = model.weights();
         let average = config.weight_average.map(|_| last_good.clone());
+        let checkpoint = resident.is_some().then(|| Checkpoint {
+            epoch: 0,
+            batches: 0,
+            optimizer: host_state,
+            weights: host_weights.clone(),
+            optimizer_steps: 0,
+            updates: 0,
+            average: config.weight_average.map(|_| host_weights.clone()),
+            since_best: 0,
+            best: None,
+        });
         let mut trainer = Trainer {
             config,
             model,
@@ -108,6 +192,8 @@ impl Trainer {
             normalizer,
             status: Status::Running,
             history: Vec::new(),
+            device,
+            resident,
             order: Vec::new(),
             cursor: 0,
             epoch: 0,
@@ -120,6 +206,8 @@ impl Trainer {
             last_good,
             average,
             snapshot_requested: false,
+            unread: Vec::new(),
+            checkpoint,
         };
         trainer.start_epoch();
         Ok(trainer)
@@ -155,6 +243,11 @@ impl Trainer {
         self.batches
     }
 
+    /// Epochs completed.
+    pub fn epochs_done(&self) -> usize {
+        self.history.len()
+    }
+
     /// Asks for a [`TrainEvent::Snapshot`] of the model's inside after the next step.
     pub fn request_snapshot(&mut self) {
         self.snapshot_requested = true;
@@ -171,23 +264,52 @@ impl Trainer {
         };
     }
 
-    /// Trains on one batch. Returns the step's metrics, and at the end of an epoch the
-    /// validation report and epoch summary (and possibly the end of training).
-    pub fn step(&mut self) -> Result<Vec<TrainEvent>> {
-        if self.is_finished() {
-            return Ok(Vec::new());
+    /// The augmentation of each image of the next batch, drawn from the batch's own stream.
+    fn draw_augments(&self, count: usize) -> Option<Vec<ImageAugment>> {
+        let aug = &self.config.augmentation;
+        if aug.is_off() {
+            return None;
         }
-        let started = now_ms();
-        let end = (self.cursor + self.config.batch_size).min(self.order.len());
-        let indices = self.order[self.cursor..end].to_vec();
-        self.cursor = end;
-        let mut augment_rng = Rng::new(
+        let mut rng = Rng::new(
             self.config.seed,
             AUGMENT_STREAM + ((self.batches as u64) << 8),
         );
-        let augment = (!self.config.augmentation.is_off())
-            .then_some((&self.config.augmentation, &mut augment_rng));
-        let batch = make_batch(&self.dataset.train, &indices, &self.normalizer, augment);
+        let (rows, cols) = (self.dataset.train.rows, self.dataset.train.cols);
+        Some(
+            (0..count)
+                .map(|_| aug.sample(rows, cols, &mut rng))
+                .collect(),
+        )
+    }
+
+    fn dispatches(&self) -> Option<u64> {
+        match &self.device {
+            Device::WebGpu(ctx) => Some(ctx.dispatch_count()),
+            Device::Cpu => None,
+        }
+    }
+
+    /// Trains on one batch. Returns the metrics of the batches read back by now, and at the
+    /// end of an epoch the validation report and epoch summary (and possibly the end).
+    pub async fn step(&mut self) -> Result<Vec<TrainEvent>> {
+        if self.is_finished() {
+            return Ok(Vec::new());
+        }
+        let started_ms = now_ms();
+        let dispatches_before = self.dispatches();
+        let end = (self.cursor + self.config.batch_size).min(self.order.len());
+        let indices = self.order[self.cursor..end].to_vec();
+        self.cursor = end;
+        let augments = self.draw_augments(indices.len());
+        let batch = match &self.resident {
+            None => make_batch(
+                &self.dataset.train,
+                &indices,
+                &self.normalizer,
+                augments.as_deref(),
+            ),
+            Some(r) => r.train.batch(&indices, augments.as_deref())?,
+        };
         self.batches += 1;
 
         if self.pending == 0 {
@@ -201,20 +323,19 @@ impl Trainer {
             .model
             .forward_to(&batch.inputs, Mode::Train { seed }, layers)?;
         let (loss, mut dy) = loss_fn.compute(&out, &batch.targets)?;
-        let data_loss = loss.scalar();
-        let terms = penalty::terms(&self.model)?;
-        let (l1, l2, activity) = (
-            terms.l1.scalar(),
-            terms.l2.scalar(),
-            terms.activity.scalar(),
-        );
-        let total = data_loss + l1 + l2 + activity;
-        if !total.is_finite() {
-            return Ok(self.diverge(total));
+        let correct = ops::count_correct(&out, &batch.targets)?;
+        let mut scalars = vec![loss, correct];
+        if self
+            .model
+            .spec
+            .layers
+            .iter()
+            .any(|l| !l.penalties.is_zero())
+        {
+            let terms = penalty::terms(&self.model)?;
+            scalars.extend([terms.l1, terms.l2, terms.activity]);
         }
-        // These weights gave a finite loss: the ones to go back to if the update breaks them.
-        self.last_good = self.model.weights();
-        let correct = ops::count_correct(&out, &batch.targets)?.scalar() as usize;
+        let weights_before = self.model.weights();
         if self.config.accumulate > 1 {
             ops::scale(&mut dy, 1.0 / self.config.accumulate as f32)?;
         }
@@ -223,63 +344,112 @@ impl Trainer {
 
         let epoch_done = self.cursor >= self.order.len();
         let lr = self.current_lr();
-        let mut grad_norm = None;
+        let mut clipped = false;
         if self.pending == self.config.accumulate || epoch_done {
-            grad_norm = self.update(lr)?;
+            if let Some(norm) = self.update(lr).await? {
+                scalars.push(norm);
+                clipped = true;
+            }
         }
-        let n = indices.len();
-        self.totals.loss += total as f64 * n as f64;
-        self.totals.correct += correct;
-        self.totals.seen += n;
-        let mut events = vec![TrainEvent::Step(StepMetrics {
+        self.unread.push(Pending {
             batch: self.batches,
             epoch: self.epoch + 1,
             epoch_progress: self.cursor as f32 / self.order.len() as f32,
-            loss: total,
-            data_loss,
-            l1,
-            l2,
-            activity,
-            accuracy: correct as f32 / n as f32,
+            size: indices.len(),
             lr,
-            grad_norm,
-            samples_per_s: n as f32 / ((now_ms() - started).max(1e-3) / 1e3) as f32,
-        })];
+            started_ms,
+            dispatches: dispatches_before.zip(self.dispatches()).map(|(a, b)| b - a),
+            scalars,
+            clipped,
+            weights_before,
+        });
+
+        let mut events = Vec::new();
+        let read_now = self.resident.is_none() || epoch_done || self.unread.len() >= GPU_READ_EVERY;
+        if read_now && !self.read_back(&mut events).await? {
+            return Ok(events);
+        }
         if self.snapshot_requested {
             self.snapshot_requested = false;
-            events.push(TrainEvent::Snapshot(Box::new(metrics::snapshot(
-                &self.model,
-                self.batches,
-                32,
-            ))));
+            let snapshot = metrics::snapshot(&self.model, self.batches, 32).await?;
+            events.push(TrainEvent::Snapshot(Box::new(snapshot)));
         }
         if epoch_done {
-            self.end_epoch(&mut events)?;
+            self.end_epoch(&mut events).await?;
         }
         Ok(events)
     }
 
+    /// Reads the unread batches' figures and turns them into step events. Returns false if a
+    /// loss was NaN or infinite: training has then stopped at the last good weights.
+    async fn read_back(&mut self, events: &mut Vec<TrainEvent>) -> Result<bool> {
+        let unread = std::mem::take(&mut self.unread);
+        let all: Vec<&Tensor> = unread.iter().flat_map(|p| &p.scalars).collect();
+        let values = ops::read_scalars(&all).await?;
+        let mut at = 0;
+        for p in unread {
+            let v = &values[at..at + p.scalars.len()];
+            at += p.scalars.len();
+            let (data_loss, correct) = (v[0], v[1] as usize);
+            let (l1, l2, activity) = if p.scalars.len() >= 5 {
+                (v[2], v[3], v[4])
+            } else {
+                (0.0, 0.0, 0.0)
+            };
+            let total = data_loss + l1 + l2 + activity;
+            if !total.is_finite() {
+                events.extend(self.diverge(total, p.batch));
+                return Ok(false);
+            }
+            // These weights gave a finite loss: the ones to go back to if an update breaks them.
+            self.last_good = p.weights_before;
+            self.totals.loss += total as f64 * p.size as f64;
+            self.totals.correct += correct;
+            self.totals.seen += p.size;
+            let elapsed = ((now_ms() - p.started_ms).max(1e-3) / 1e3) as f32;
+            events.push(TrainEvent::Step(StepMetrics {
+                batch: p.batch,
+                epoch: p.epoch,
+                epoch_progress: p.epoch_progress,
+                loss: total,
+                data_loss,
+                l1,
+                l2,
+                activity,
+                accuracy: correct as f32 / p.size as f32,
+                lr: p.lr,
+                grad_norm: p.clipped.then(|| *v.last().expect("norm read")),
+                samples_per_s: p.size as f32 / elapsed,
+                dispatches: p.dispatches,
+            }));
+        }
+        Ok(true)
+    }
+
     /// Penalties, clipping and one optimizer update with the accumulated gradients; returns
-    /// the gradient norm before clipping when clipping is on.
-    fn update(&mut self, lr: f32) -> Result<Option<f32>> {
+    /// the gradient norm before clipping (a one-element tensor) when clipping is on.
+    async fn update(&mut self, lr: f32) -> Result<Option<Tensor>> {
         penalty::add_weight_gradients(&mut self.model)?;
         let mut norm = None;
         if let Some(max) = self.config.clip_norm {
-            let sum: f32 = self
+            let squares: Vec<Tensor> = self
                 .model
                 .params()
                 .iter()
-                .map(|(_, p)| ops::sum_squares(&p.grad).map(|s| s.scalar()))
-                .collect::<Result<Vec<f32>>>()?
-                .into_iter()
-                .sum();
-            let total = sum.sqrt();
+                .map(|(_, p)| ops::sum_squares(&p.grad))
+                .collect::<Result<_>>()?;
+            // The scale needs the norm now: one small read-back (on the CPU, free).
+            let total: f32 = ops::read_scalars(&squares.iter().collect::<Vec<_>>())
+                .await?
+                .iter()
+                .sum::<f32>()
+                .sqrt();
             if total > max {
                 for (_, p) in self.model.params_mut() {
                     ops::scale(&mut p.grad, max / total)?;
                 }
             }
-            norm = Some(total);
+            norm = Some(Tensor::full([1], total).to_device(&self.device)?);
         }
         self.optimizer.step(&mut self.model, lr)?;
         self.updates += 1;
@@ -313,16 +483,16 @@ impl Trainer {
     }
 
     /// Stops on a NaN or infinite loss, back at the last good weights.
-    fn diverge(&mut self, loss: f32) -> Vec<TrainEvent> {
+    fn diverge(&mut self, loss: f32, batch: usize) -> Vec<TrainEvent> {
         let restored = self.model.set_weights(&self.last_good).is_ok();
         // The average may already hold the broken weights: keep the last good ones instead.
         self.average = None;
+        self.unread.clear();
         let lr = self.current_lr();
         let advice = format!(
-            "The loss became {} at batch {}{}. The learning rate ({lr:e}) is probably too high \
-             for this model: try {:e} (10× lower), or turn on gradient clipping. {}",
+            "The loss became {} at batch {batch}{}. The learning rate ({lr:e}) is probably too \
+             high for this model: try {:e} (10× lower), or turn on gradient clipping. {}",
             if loss.is_nan() { "NaN" } else { "infinite" },
-            self.batches,
             if self.config.clip_norm.is_none() {
                 " with no gradient clipping"
             } else {
@@ -335,16 +505,13 @@ impl Trainer {
                 "Training stopped."
             }
         );
-        let reason = FinishReason::Diverged {
-            batch: self.batches,
-            advice,
-        };
+        let reason = FinishReason::Diverged { batch, advice };
         self.status = Status::Finished(reason.clone());
         vec![TrainEvent::Finished { reason, test: None }]
     }
 
-    fn end_epoch(&mut self, events: &mut Vec<TrainEvent>) -> Result<()> {
-        let report = self.evaluate(Split::Validation)?;
+    async fn end_epoch(&mut self, events: &mut Vec<TrainEvent>) -> Result<()> {
+        let report = self.evaluate(Split::Validation).await?;
         let seconds = ((now_ms() - self.totals.started_ms) / 1e3) as f32;
         let summary = EpochSummary {
             epoch: self.epoch + 1,
@@ -363,12 +530,15 @@ impl Trainer {
         self.history.push(summary.clone());
         self.epoch += 1;
         if let Some(reason) = self.early_stop(&summary)? {
-            return self.finish(reason, events);
+            return self.finish(reason, events).await;
         }
         if self.epoch >= self.config.epochs {
-            return self.finish(FinishReason::Completed, events);
+            return self.finish(FinishReason::Completed, events).await;
         }
         self.start_epoch();
+        if self.resident.is_some() {
+            self.save_checkpoint().await?;
+        }
         Ok(())
     }
 
@@ -413,14 +583,14 @@ impl Trainer {
 
     /// Ends the run and evaluates the test split, once. With weight averaging the model
     /// keeps the averaged weights: the ones every evaluation measured.
-    fn finish(&mut self, reason: FinishReason, events: &mut Vec<TrainEvent>) -> Result<()> {
+    async fn finish(&mut self, reason: FinishReason, events: &mut Vec<TrainEvent>) -> Result<()> {
         if let Some(average) = self.average.take() {
             self.model.set_weights(&average)?;
         }
         let test = if self.splits.test.is_empty() {
             None
         } else {
-            Some(self.evaluate(Split::Test)?)
+            Some(self.evaluate(Split::Test).await?)
         };
         self.status = Status::Finished(reason.clone());
         events.push(TrainEvent::Finished { reason, test });
@@ -439,34 +609,46 @@ impl Trainer {
         }]
     }
 
-    /// The batch of images `indices` of a split, normalised (never augmented).
+    /// The batch of images `indices` of a split, normalised (never augmented), on the CPU.
     pub fn batch_of(&self, split: Split, indices: &[u32]) -> Batch {
         let (set, _) = self.splits.of(&self.dataset, split);
         make_batch(set, indices, &self.normalizer, None)
     }
 
+    /// The same on the model's device (from the resident images on a GPU).
+    fn device_batch(&self, split: Split, indices: &[u32]) -> Result<Batch> {
+        let (set, _) = self.splits.of(&self.dataset, split);
+        let mut batch = match (&self.resident, split) {
+            (None, _) => return Ok(self.batch_of(split, indices)),
+            (Some(r), Split::Test) => r.test.batch(indices, None)?,
+            (Some(r), _) => r.train.batch(indices, None)?,
+        };
+        batch.labels = indices.iter().map(|&i| set.labels[i as usize]).collect();
+        Ok(batch)
+    }
+
     /// Loss, accuracy, confusion matrix and worst mistakes on a split, in inference mode,
     /// with the averaged weights when weight averaging is on.
-    pub fn evaluate(&mut self, split: Split) -> Result<EvalReport> {
+    pub async fn evaluate(&mut self, split: Split) -> Result<EvalReport> {
         match self.average.clone() {
             Some(average) => {
                 let live = self.model.weights();
                 self.model.set_weights(&average)?;
-                let report = self.evaluate_current(split);
+                let report = self.evaluate_current(split).await;
                 self.model.set_weights(&live)?;
                 report
             }
-            None => self.evaluate_current(split),
+            None => self.evaluate_current(split).await,
         }
     }
 
-    fn evaluate_current(&mut self, split: Split) -> Result<EvalReport> {
+    async fn evaluate_current(&mut self, split: Split) -> Result<EvalReport> {
         let (_, indices) = self.splits.of(&self.dataset, split);
         let indices = indices.to_vec();
         let mut acc = EvalAccumulator::new(WORST_KEPT);
         let loss_fn = self.config.loss;
         for chunk in indices.chunks(EVAL_BATCH) {
-            let batch = self.batch_of(split, chunk);
+            let batch = self.device_batch(split, chunk)?;
             let layers = self.model.layers_for(&loss_fn);
             let out = self.model.forward_to(&batch.inputs, Mode::Eval, layers)?;
             let (loss, _) = loss_fn.compute(&out, &batch.targets)?;
@@ -481,15 +663,112 @@ impl Trainer {
             } else {
                 ops::softmax_forward(&out)?
             };
-            acc.add(loss.scalar(), &probabilities, &batch.labels, &batch.indices);
+            let loss = ops::read_scalars(&[&loss]).await?[0];
+            let probabilities = probabilities.read().await?;
+            acc.add(
+                loss,
+                &probabilities,
+                NUM_CLASSES,
+                &batch.labels,
+                &batch.indices,
+            );
         }
         Ok(acc.finish())
     }
 
+    /// Copies everything needed to restart this epoch to the host (GPU runs).
+    async fn save_checkpoint(&mut self) -> Result<()> {
+        let host = |tensors: &[Tensor]| {
+            let tensors = tensors.to_vec();
+            async move {
+                let mut out = Vec::with_capacity(tensors.len());
+                for t in tensors {
+                    out.push(Tensor::from_vec(t.shape().to_vec(), t.read().await?)?);
+                }
+                Ok::<_, Error>(out)
+            }
+        };
+        let weights = host(&self.model.weights()).await?;
+        let mut optimizer = Vec::new();
+        for state in &self.optimizer.state {
+            optimizer.push(host(state).await?);
+        }
+        let average = match &self.average {
+            Some(a) => Some(host(a).await?),
+            None => None,
+        };
+        let best = match &self.best {
+            Some(b) => Some((b.value, b.epoch, host(&b.weights).await?)),
+            None => None,
+        };
+        self.checkpoint = Some(Checkpoint {
+            epoch: self.epoch,
+            batches: self.batches,
+            weights,
+            optimizer,
+            optimizer_steps: self.optimizer.steps,
+            updates: self.updates,
+            average,
+            since_best: self.since_best,
+            best,
+        });
+        Ok(())
+    }
+
+    /// Continues on the CPU after the GPU failed: back to the start of the epoch in progress,
+    /// with the weights and optimizer state copied at the end of the last completed epoch.
+    /// No completed epoch is lost. Returns the event that tells the learner.
+    pub fn fall_back(&mut self, reason: &str) -> Result<TrainEvent> {
+        let c = self.checkpoint.take().ok_or_else(|| {
+            Error::Gpu(format!(
+                "{reason}, and there is no copy of the weights to continue from"
+            ))
+        })?;
+        let mut model = Sequential::build(&self.config.model, self.config.seed)?;
+        model.set_weights(&c.weights)?;
+        let mut optimizer = Optimizer::new(self.config.optimizer, &model);
+        optimizer.state = c.optimizer;
+        optimizer.steps = c.optimizer_steps;
+        self.model = model;
+        self.optimizer = optimizer;
+        self.device = Device::Cpu;
+        self.resident = None;
+        self.average = c.average;
+        self.last_good = self.model.weights();
+        self.best = c.best.map(|(value, epoch, weights)| Best {
+            value,
+            epoch,
+            weights,
+        });
+        self.since_best = c.since_best;
+        self.epoch = c.epoch;
+        self.batches = c.batches;
+        self.updates = c.updates;
+        self.pending = 0;
+        self.unread.clear();
+        self.history.truncate(c.epoch);
+        self.start_epoch();
+        Ok(TrainEvent::BackendChanged {
+            device: self.device.describe(),
+            reason: reason.to_string(),
+            resumed_epoch: c.epoch + 1,
+        })
+    }
+
+    /// Reads back the figures of batches still on the GPU (before pausing, say) and returns
+    /// their events. Nothing to do on the CPU.
+    pub async fn sync(&mut self) -> Result<Vec<TrainEvent>> {
+        let mut events = Vec::new();
+        if !self.unread.is_empty() {
+            self.read_back(&mut events).await?;
+        }
+        Ok(events)
+    }
+
     /// Runs to the end, handing every event to `on_event`.
-    pub fn run(&mut self, mut on_event: impl FnMut(&TrainEvent)) -> Result<()> {
+    pub async fn run(&mut self, mut on_event: impl FnMut(&TrainEvent)) -> Result<()> {
         while !self.is_finished() {
-            for event in self.step()? {
+            for event in self.step().await? {
                 on_event(&event);
             }
         }

@@ -7,6 +7,7 @@ use trainer::backend::geometry::Padding;
 use trainer::bench::synthetic_dataset;
 use trainer::data::augment::Augmentation;
 use trainer::nn::{Init, LayerSpec, ModelSpec};
+use trainer::tensor::Device;
 use trainer::train::{TrainConfig, TrainEvent, Trainer};
 
 /// Every random stream and most kernels: conv, batch norm, max pool, dropout, Gaussian
@@ -63,18 +64,31 @@ pub fn config() -> TrainConfig {
 }
 
 /// The loss of each of the first 24 batches, as f32 bit patterns.
-pub fn loss_bits() -> Vec<u32> {
+pub async fn loss_bits() -> Vec<u32> {
+    let losses = losses_on(Device::Cpu).await;
+    losses.iter().map(|l| l.to_bits()).collect()
+}
+
+/// The loss of each of the first 24 batches of this run on `device`.
+pub async fn losses_on(device: Device) -> Vec<f32> {
     let dataset = Arc::new(synthetic_dataset(16 * 24 + 32, 77));
-    let mut trainer = Trainer::new(config(), dataset).unwrap();
-    let mut bits = Vec::new();
-    while bits.len() < 24 {
-        for event in trainer.step().unwrap() {
+    let mut trainer = Trainer::on_device(config(), dataset, device).unwrap();
+    let mut losses = Vec::new();
+    while losses.len() < 24 {
+        for event in trainer.step().await.unwrap() {
             if let TrainEvent::Step(s) = event {
-                bits.push(s.loss.to_bits());
+                losses.push(s.loss);
             }
         }
     }
-    bits
+    // The GPU reports losses in batches; the last ones arrive with a sync.
+    for event in trainer.sync().await.unwrap() {
+        if let TrainEvent::Step(s) = event {
+            losses.push(s.loss);
+        }
+    }
+    losses.truncate(24);
+    losses
 }
 
 /// The curve recorded natively (`UPDATE_FIXTURES=1 cargo test --test training` rewrites it).

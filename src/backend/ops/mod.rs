@@ -62,3 +62,21 @@ fn same_len(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
     }
     Ok(())
 }
+
+/// The values of one-element tensors (losses, counts, sums), read in one round trip: on a
+/// GPU one read-back for all of them, awaited, never waited for.
+pub async fn read_scalars(scalars: &[&Tensor]) -> Result<Vec<f32>> {
+    let Some(first) = scalars.first() else {
+        return Ok(Vec::new());
+    };
+    match placement("read_scalars", scalars)? {
+        None => Ok(scalars.iter().map(|t| t.as_slice()[0]).collect()),
+        Some(ctx) => {
+            let _ = first;
+            let parts: Vec<(&wgpu::Buffer, u64)> =
+                scalars.iter().map(|t| (t.gpu_buffer(), 4)).collect();
+            let bytes = ctx.read_many(&parts).await?;
+            Ok(bytemuck::cast_slice(&bytes).to_vec())
+        }
+    }
+}

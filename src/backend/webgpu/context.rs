@@ -52,6 +52,9 @@ pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub adapter: AdapterSummary,
+    /// A GPU emulated by the CPU (SwiftShader, lavapipe): kernels without workgroup memory
+    /// and barriers run faster there, so ops prefer them.
+    pub emulated: bool,
     pipelines: Mutex<HashMap<Kernel, wgpu::ComputePipeline>>,
     /// Idle storage buffers by size in bytes.
     pool: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
@@ -91,6 +94,12 @@ impl GpuContext {
             .await
             .map_err(|e| Error::Gpu(format!("no WebGPU adapter is available ({e})")))?;
         let info = adapter.get_info();
+        let emulated = info.device_type == wgpu::DeviceType::Cpu;
+        #[cfg(target_arch = "wasm32")]
+        let info = wgpu::AdapterInfo {
+            name: browser_adapter_name().await.unwrap_or(info.name.clone()),
+            ..info
+        };
         let limits = adapter.limits();
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
@@ -135,6 +144,7 @@ impl GpuContext {
             mapped_at_creation: false,
         });
         Ok(Arc::new(GpuContext {
+            emulated,
             adapter: AdapterSummary {
                 name: info.name,
                 backend: format!("{:?}", info.backend),
@@ -336,10 +346,12 @@ impl GpuContext {
         }
     }
 
-    /// Submits everything recorded so far (writing its params first).
+    /// Submits everything recorded so far (writing its params first). The lock is held
+    /// throughout: the params arena is shared, so another thread's params must not be
+    /// written between ours and our submission.
     pub fn flush(&self) {
-        let recording = self.recording.lock().expect("recording").take();
-        if let Some(r) = recording {
+        let mut guard = self.recording.lock().expect("recording");
+        if let Some(r) = guard.take() {
             if !r.params.is_empty() {
                 self.queue.write_buffer(&self.params_arena, 0, &r.params);
             }
@@ -360,7 +372,14 @@ impl GpuContext {
     /// Reads `bytes` bytes of a buffer back to the host. Never blocks in the browser: the
     /// future resolves when the GPU has delivered them. Natively it waits for the device.
     pub async fn read(&self, buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        self.read_many(&[(buffer, bytes)]).await
+    }
+
+    /// Reads the first bytes of several buffers in one round trip, concatenated (each size
+    /// a multiple of 4).
+    pub async fn read_many(&self, parts: &[(&wgpu::Buffer, u64)]) -> Result<Vec<u8>> {
         self.check()?;
+        let bytes: u64 = parts.iter().map(|(_, b)| b).sum();
         let size = bytes.div_ceil(4) * 4;
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back"),
@@ -369,11 +388,14 @@ impl GpuContext {
             mapped_at_creation: false,
         });
         self.with_recording(|r| {
-            r.encoder
-                .copy_buffer_to_buffer(buffer, 0, &staging, 0, size)
+            let mut at = 0;
+            for (buffer, b) in parts {
+                r.encoder.copy_buffer_to_buffer(buffer, 0, &staging, at, *b);
+                at += b;
+            }
         });
         self.flush();
-        let slice = staging.slice(..size);
+        let slice = staging.slice(..size.max(4));
         let (future, done) = super::readback::oneshot();
         slice.map_async(wgpu::MapMode::Read, move |result| done(result.is_ok()));
         #[cfg(not(target_arch = "wasm32"))]
@@ -394,4 +416,23 @@ impl GpuContext {
         self.check()?;
         Ok(data[..bytes as usize].to_vec())
     }
+}
+
+/// The browser's own description of its adapter (wgpu leaves the name empty there): vendor,
+/// architecture and description from `GPUAdapter.info`, e.g. "google swiftshader".
+#[cfg(target_arch = "wasm32")]
+async fn browser_adapter_name() -> Option<String> {
+    use js_sys::{Function, Promise, Reflect};
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let gpu = Reflect::get(&navigator, &"gpu".into()).ok()?;
+    let request: Function = Reflect::get(&gpu, &"requestAdapter".into()).ok()?.into();
+    let promise: Promise = request.call0(&gpu).ok()?.into();
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let info = Reflect::get(&adapter, &"info".into()).ok()?;
+    let words: Vec<String> = ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|k| Reflect::get(&info, &(*k).into()).ok()?.as_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }

@@ -11,11 +11,19 @@ macro_rules! shader {
 const COMMON: &str = shader!("common.wgsl");
 const GEMM_CORE: &str = shader!("gemm/gemm_core.wgsl");
 const MATMUL: &str = shader!("gemm/matmul.wgsl");
+const MATMUL_VEC4: &str = shader!("gemm/matmul_vec4.wgsl");
 const CONV_GEOMETRY: &str = shader!("conv/conv_geometry.wgsl");
 const IM2COL: &str = shader!("conv/im2col.wgsl");
 const CONV2D_FORWARD: &str = shader!("conv/conv2d_forward.wgsl");
 const CONV2D_BACKWARD_WEIGHT: &str = shader!("conv/conv2d_backward_weight.wgsl");
 const CONV2D_BACKWARD_INPUT: &str = shader!("conv/conv2d_backward_input.wgsl");
+const CONV2D_DIRECT: &str = shader!("conv/conv2d_direct.wgsl");
+const CONV2D_REDUCE: &str = shader!("conv/conv2d_reduce.wgsl");
+const CONV2D_VEC4: &str = shader!("conv/conv2d_vec4.wgsl");
+const CONV2D_VEC4X4: &str = shader!("conv/conv2d_vec4x4.wgsl");
+const CONV2D_C1: &str = shader!("conv/conv2d_c1.wgsl");
+const CONV2D_BACKWARD_INPUT_VEC4: &str = shader!("conv/conv2d_backward_input_vec4.wgsl");
+const MAX_POOL2D_BACKWARD_TILED: &str = shader!("pool/max_pool2d_backward_tiled.wgsl");
 const POOL_GEOMETRY: &str = shader!("pool/pool_geometry.wgsl");
 const FIRST_MAX: &str = shader!("pool/first_max.wgsl");
 const MAX_POOL2D_FORWARD: &str = shader!("pool/max_pool2d_forward.wgsl");
@@ -40,6 +48,19 @@ const GATHER_BATCH: &str = shader!("data/gather_batch.wgsl");
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kernel {
     Matmul,
+    MatmulDirect,
+    MatmulVec4,
+    Conv2dForwardDirect,
+    Conv2dBackwardInputDirect,
+    Conv2dBackwardWeightPartial,
+    Conv2dBackwardWeightReduce,
+    Conv2dForwardVec4,
+    Conv2dBackwardWeightPartialVec4,
+    Conv2dForwardVec4x4,
+    Conv2dBackwardWeightPartialVec4x4,
+    Conv2dForwardC1,
+    Conv2dBackwardInputVec4,
+    MaxPool2dBackwardTiled,
     Conv2dForward,
     Conv2dBackwardWeight,
     Conv2dBackwardInput,
@@ -80,8 +101,21 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 38] = [
+    pub const ALL: [Kernel; 51] = [
         Kernel::Matmul,
+        Kernel::MatmulDirect,
+        Kernel::MatmulVec4,
+        Kernel::Conv2dForwardDirect,
+        Kernel::Conv2dBackwardInputDirect,
+        Kernel::Conv2dBackwardWeightPartial,
+        Kernel::Conv2dBackwardWeightReduce,
+        Kernel::Conv2dForwardVec4,
+        Kernel::Conv2dBackwardWeightPartialVec4,
+        Kernel::Conv2dForwardVec4x4,
+        Kernel::Conv2dBackwardWeightPartialVec4x4,
+        Kernel::Conv2dForwardC1,
+        Kernel::Conv2dBackwardInputVec4,
+        Kernel::MaxPool2dBackwardTiled,
         Kernel::Conv2dForward,
         Kernel::Conv2dBackwardWeight,
         Kernel::Conv2dBackwardInput,
@@ -125,7 +159,46 @@ impl Kernel {
     fn parts(self) -> (&'static [&'static str], &'static str) {
         use Kernel::*;
         match self {
-            Matmul => (&[MATMUL, GEMM_CORE], "matmul"),
+            Matmul => (&[MATMUL, GEMM_CORE, COMMON], "matmul"),
+            MatmulDirect => (&[MATMUL, GEMM_CORE, COMMON], "matmul_direct"),
+            MatmulVec4 => (&[MATMUL_VEC4, COMMON], "matmul_vec4"),
+            Conv2dForwardDirect => (
+                &[CONV2D_DIRECT, CONV_GEOMETRY, COMMON],
+                "conv2d_forward_direct",
+            ),
+            Conv2dBackwardInputDirect => (
+                &[CONV2D_DIRECT, CONV_GEOMETRY, COMMON],
+                "conv2d_backward_input_direct",
+            ),
+            Conv2dBackwardWeightPartial => (
+                &[CONV2D_DIRECT, CONV_GEOMETRY, COMMON],
+                "conv2d_backward_weight_partial",
+            ),
+            Conv2dBackwardWeightReduce => {
+                (&[CONV2D_REDUCE, COMMON], "conv2d_backward_weight_reduce")
+            }
+            Conv2dForwardVec4 => (&[CONV2D_VEC4, CONV_GEOMETRY, COMMON], "conv2d_forward_vec4"),
+            Conv2dBackwardWeightPartialVec4 => (
+                &[CONV2D_VEC4, CONV_GEOMETRY, COMMON],
+                "conv2d_backward_weight_partial_vec4",
+            ),
+            Conv2dForwardVec4x4 => (
+                &[CONV2D_VEC4X4, CONV_GEOMETRY, COMMON],
+                "conv2d_forward_vec4x4",
+            ),
+            Conv2dBackwardWeightPartialVec4x4 => (
+                &[CONV2D_VEC4X4, CONV_GEOMETRY, COMMON],
+                "conv2d_backward_weight_partial_vec4x4",
+            ),
+            Conv2dForwardC1 => (&[CONV2D_C1, CONV_GEOMETRY, COMMON], "conv2d_forward_c1"),
+            Conv2dBackwardInputVec4 => (
+                &[CONV2D_BACKWARD_INPUT_VEC4, CONV_GEOMETRY, COMMON],
+                "conv2d_backward_input_vec4",
+            ),
+            MaxPool2dBackwardTiled => (
+                &[MAX_POOL2D_BACKWARD_TILED, POOL_GEOMETRY, FIRST_MAX, COMMON],
+                "max_pool2d_backward_tiled",
+            ),
             Conv2dForward => (
                 &[CONV2D_FORWARD, CONV_GEOMETRY, IM2COL, GEMM_CORE],
                 "conv2d_forward",

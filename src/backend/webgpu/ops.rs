@@ -29,6 +29,10 @@ pub struct MatmulParams {
     pub _pad: [u32; 3],
 }
 
+/// The signature every matmul kernel shares (tests run each one).
+pub type MatmulKernel =
+    fn(&GpuContext, MatmulParams, &Buffer, &Buffer, &Buffer, Option<&Buffer>) -> Result<()>;
+
 /// `C (+)= A·B (+ bias)` with strided A and B (transposes are strides).
 pub fn matmul(
     ctx: &GpuContext,
@@ -71,6 +75,14 @@ pub struct ConvParams {
     pub out_w: u32,
     pub _pad: u32,
 }
+
+/// The signature every forward convolution kernel shares (tests run each one).
+pub type ConvKernel =
+    fn(&GpuContext, &Window2d, usize, &Buffer, &Buffer, &Buffer, &Buffer) -> Result<()>;
+
+/// The signature every input-gradient convolution kernel shares.
+pub type ConvGradKernel =
+    fn(&GpuContext, &Window2d, usize, &Buffer, &Buffer, &Buffer) -> Result<()>;
 
 impl ConvParams {
     pub fn new(g: &Window2d, c_out: usize) -> ConvParams {
@@ -148,6 +160,200 @@ pub fn conv2d_backward_input(
     )
 }
 
+/// Output positions each thread of the split-K weight gradient sums (`CHUNK` in
+/// conv2d_direct.wgsl).
+const WEIGHT_CHUNK: usize = 256;
+
+/// `y = conv(x, w) + bias`, one thread per output value.
+pub fn conv2d_forward_direct(
+    ctx: &GpuContext,
+    g: &Window2d,
+    c_out: usize,
+    x: &Buffer,
+    w: &Buffer,
+    bias: &Buffer,
+    y: &Buffer,
+) -> Result<()> {
+    let n = g.batch * g.out_positions() * c_out;
+    ctx.dispatch(
+        Kernel::Conv2dForwardDirect,
+        &ConvParams::new(g, c_out),
+        &[x, w, y, bias],
+        grid(n),
+    )
+}
+
+/// `y = conv(x, w) + bias`, 4 positions × 4 channels per thread (C_out % 4 == 0).
+pub fn conv2d_forward_vec4(
+    ctx: &GpuContext,
+    g: &Window2d,
+    c_out: usize,
+    x: &Buffer,
+    w: &Buffer,
+    bias: &Buffer,
+    y: &Buffer,
+) -> Result<()> {
+    // Single-channel input: 8 positions per thread from a row held in registers; channels
+    // in fours: x as vec4 too; otherwise x one value at a time.
+    let (kernel, n) = if single_channel(g, c_out) {
+        let n = g.batch * g.out_h * g.out_w.div_ceil(8) * (c_out / 4);
+        (Kernel::Conv2dForwardC1, n)
+    } else if g.channels.is_multiple_of(4) {
+        let n = g.batch * g.out_h * g.out_w.div_ceil(4) * (c_out / 4);
+        (Kernel::Conv2dForwardVec4x4, n)
+    } else {
+        let n = g.batch * g.out_h * g.out_w.div_ceil(4) * (c_out / 4);
+        (Kernel::Conv2dForwardVec4, n)
+    };
+    ctx.dispatch(
+        kernel,
+        &ConvParams::new(g, c_out),
+        &[x, w, y, bias],
+        grid(n),
+    )
+}
+
+/// `dx`, four input channels per thread (C_in and C_out % 4 == 0).
+pub fn conv2d_backward_input_vec4(
+    ctx: &GpuContext,
+    g: &Window2d,
+    c_out: usize,
+    dy: &Buffer,
+    w: &Buffer,
+    dx: &Buffer,
+) -> Result<()> {
+    let n = g.batch * g.in_h * g.in_w.div_ceil(4) * (g.channels / 4);
+    ctx.dispatch(
+        Kernel::Conv2dBackwardInputVec4,
+        &ConvParams::new(g, c_out),
+        &[dy, w, dx],
+        grid(n),
+    )
+}
+
+/// `dx`, one thread per input value gathering from the windows that read it.
+pub fn conv2d_backward_input_direct(
+    ctx: &GpuContext,
+    g: &Window2d,
+    c_out: usize,
+    dy: &Buffer,
+    w: &Buffer,
+    dx: &Buffer,
+) -> Result<()> {
+    let n = g.batch * g.in_h * g.in_w * g.channels;
+    ctx.dispatch(
+        Kernel::Conv2dBackwardInputDirect,
+        &ConvParams::new(g, c_out),
+        &[dy, w, dx],
+        grid(n),
+    )
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct ReduceChunksParams {
+    count: u32,
+    chunks: u32,
+    weights: u32,
+    _pad: u32,
+}
+
+/// True for a first layer on greyscale images that the register-window forward kernel
+/// handles: one input channel, stride 1, no dilation, output channels in fours, windows ≤ 8
+/// wide.
+pub fn single_channel(g: &Window2d, c_out: usize) -> bool {
+    g.channels == 1
+        && (g.stride_h, g.stride_w, g.dil_h, g.dil_w) == (1, 1, 1, 1)
+        && c_out.is_multiple_of(4)
+        && g.k_w <= 8
+}
+
+/// `dw += colsᵀ·dy` and `db += Σ dy`, split over chunks of output positions, then summed: two
+/// dispatches. The bias is the last row of the partial sums (a tap whose input is 1).
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_backward_weight_split(
+    ctx: &GpuContext,
+    g: &Window2d,
+    c_out: usize,
+    x: &Buffer,
+    dy: &Buffer,
+    dw: &Buffer,
+    db: &Buffer,
+) -> Result<()> {
+    let taps = g.patch_len();
+    let chunks = (g.batch * g.out_positions()).div_ceil(WEIGHT_CHUNK);
+    let partial = ctx.take_buffer((4 * (taps + 1) * c_out * chunks) as u64);
+    let p = ConvParams::new(g, c_out);
+    let quads = c_out / 4;
+    // The widest kernel the shapes allow; each has its threads for the bias row too.
+    let (kernel, threads) = if c_out.is_multiple_of(4) && g.channels.is_multiple_of(4) {
+        let cells = g.k_h * g.k_w * (g.channels / 4) * quads;
+        (
+            Kernel::Conv2dBackwardWeightPartialVec4x4,
+            (cells + quads) * chunks,
+        )
+    } else if c_out.is_multiple_of(4) {
+        (
+            Kernel::Conv2dBackwardWeightPartialVec4,
+            (taps + 1) * quads * chunks,
+        )
+    } else {
+        (
+            Kernel::Conv2dBackwardWeightPartial,
+            (taps + 1) * c_out * chunks,
+        )
+    };
+    ctx.dispatch(kernel, &p, &[x, dy, &partial], grid(threads))?;
+    let r = ReduceChunksParams {
+        count: ((taps + 1) * c_out) as u32,
+        chunks: chunks as u32,
+        weights: (taps * c_out) as u32,
+        _pad: 0,
+    };
+    let result = ctx.dispatch(
+        Kernel::Conv2dBackwardWeightReduce,
+        &r,
+        &[&partial, dw, db],
+        grid((taps + 1) * c_out),
+    );
+    ctx.give_buffer(partial);
+    result
+}
+
+/// `C (+)= A·B (+ bias)`, a 4×4 block of C per thread with B read four columns at a time
+/// (B's rows contiguous, n and B's row stride divisible by 4).
+pub fn matmul_vec4(
+    ctx: &GpuContext,
+    p: MatmulParams,
+    a: &Buffer,
+    b: &Buffer,
+    c: &Buffer,
+    bias: Option<&Buffer>,
+) -> Result<()> {
+    debug_assert!(p.b_cs == 1 && p.n.is_multiple_of(4) && p.b_rs.is_multiple_of(4));
+    let bias = bias.unwrap_or(b);
+    let threads = (p.m as usize).div_ceil(4) * (p.n as usize / 4);
+    ctx.dispatch(Kernel::MatmulVec4, &p, &[a, b, c, bias], grid(threads))
+}
+
+/// `C (+)= A·B (+ bias)`, one thread per element of C.
+pub fn matmul_direct(
+    ctx: &GpuContext,
+    p: MatmulParams,
+    a: &Buffer,
+    b: &Buffer,
+    c: &Buffer,
+    bias: Option<&Buffer>,
+) -> Result<()> {
+    let bias = bias.unwrap_or(a);
+    ctx.dispatch(
+        Kernel::MatmulDirect,
+        &p,
+        &[a, b, c, bias],
+        grid((p.m * p.n) as usize),
+    )
+}
+
 // ---------------------------------------------------------------- pooling
 
 /// `shaders/pool/pool_geometry.wgsl::Pool`.
@@ -210,6 +416,13 @@ pub fn max_pool2d_backward(
     dy: &Buffer,
     dx: &Buffer,
 ) -> Result<()> {
+    if g.stride_h >= g.k_h && g.stride_w >= g.k_w {
+        // Windows do not overlap: one thread per window writes it; the rest stays 0.
+        ctx.clear(dx, 4 * input_count(g) as u64);
+        let n = output_count(g);
+        let p = pool_params(g, n);
+        return ctx.dispatch(Kernel::MaxPool2dBackwardTiled, &p, &[x, dy, dx], grid(n));
+    }
     let n = input_count(g);
     ctx.dispatch(
         Kernel::MaxPool2dBackward,
@@ -670,4 +883,74 @@ pub fn optimizer_step(
     let mut buffers = vec![param, grad];
     buffers.extend_from_slice(state);
     ctx.dispatch(kernel, &p, &buffers, grid(p.count as usize))
+}
+
+// ---------------------------------------------------------------- data
+
+/// `shaders/data/gather_batch.wgsl::Params`.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+pub struct GatherParams {
+    pub batch: u32,
+    pub rows: u32,
+    pub cols: u32,
+    pub stride: u32,
+    pub classes: u32,
+    pub normalization: u32,
+    pub mean: f32,
+    pub inv_std: f32,
+    pub augment: u32,
+    pub _pad: [u32; 3],
+}
+
+/// `shaders/data/gather_batch.wgsl::Aug`: one image's augmentation.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable, Default)]
+pub struct AugParams {
+    c: f32,
+    s: f32,
+    dx: f32,
+    dy: f32,
+    flags: u32,
+    erase_top: u32,
+    erase_left: u32,
+    erase_h: u32,
+    erase_w: u32,
+    noise_key: u32,
+    noise_std: f32,
+    _pad: u32,
+}
+
+impl From<&crate::data::augment::ImageAugment> for AugParams {
+    fn from(a: &crate::data::augment::ImageAugment) -> AugParams {
+        let (c, s, dx, dy) = a.warp.unwrap_or((1.0, 0.0, 0.0, 0.0));
+        let (top, left, h, w) = a.erase.unwrap_or((0, 0, 0, 0));
+        let flags = a.warp.is_some() as u32
+            | (a.hflip as u32) << 1
+            | (a.vflip as u32) << 2
+            | (a.blur as u32) << 3
+            | (a.erase.is_some() as u32) << 4
+            | (a.invert as u32) << 5;
+        AugParams {
+            c,
+            s,
+            dx,
+            dy,
+            flags,
+            erase_top: top as u32,
+            erase_left: left as u32,
+            erase_h: h as u32,
+            erase_w: w as u32,
+            noise_key: a.noise_key,
+            noise_std: a.noise_std,
+            _pad: 0,
+        }
+    }
+}
+
+/// Gathers, augments and normalises a batch: buffers are images, labels, indices,
+/// augmentations, mean image, inputs, targets.
+pub fn gather_batch(ctx: &GpuContext, p: GatherParams, buffers: [&Buffer; 7]) -> Result<()> {
+    let n = (p.batch * p.rows * p.cols) as usize;
+    ctx.dispatch(Kernel::GatherBatch, &p, &buffers, grid(n))
 }
