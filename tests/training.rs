@@ -316,6 +316,30 @@ fn the_mlp_learns_mnist_to_90_percent_in_one_epoch_on_6000_images() {
         .windows(2)
         .all(|w| w[0].confidence >= w[1].confidence));
     assert!(val.worst.iter().all(|w| w.label != w.predicted));
+
+    // The drawing pad's path: one image at a time, the weights untouched.
+    let before = t.model.weights()[0].to_vec();
+    let test = &t.dataset.test.clone();
+    let right = (0..200)
+        .filter(|&i| {
+            let p = block_on(t.predict(test.image(i))).unwrap();
+            assert_eq!(p.len(), 10);
+            assert!(close(p.iter().sum(), 1.0, 1e-5));
+            let best = (0..10).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+            best == test.labels[i] as usize
+        })
+        .count();
+    assert!(right >= 170, "{right} of 200 test images predicted right");
+    assert_eq!(t.model.weights()[0].to_vec(), before);
+    let err = block_on(t.predict(&[0; 100])).unwrap_err().to_string();
+    assert!(err.contains("100 pixels"), "{err}");
+    let maps = block_on(t.feature_maps(test.image(0))).unwrap();
+    let infos = t.config.model.infer().unwrap();
+    assert_eq!(maps.len(), infos.len());
+    for (m, info) in maps.iter().zip(&infos) {
+        assert_eq!(m.shape, info.output, "{}", m.name);
+        assert_eq!(m.values.len(), info.output.iter().product::<usize>());
+    }
 }
 
 #[test]

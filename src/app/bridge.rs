@@ -8,9 +8,10 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker, WorkerOptions};
 
-use super::state::{DatasetState, Progress};
+use super::state::{DatasetState, Plan, Progress, TrainState};
 use crate::data::Builtin;
-use crate::worker::protocol::{Event, Request};
+use crate::train::TrainEvent;
+use crate::worker::protocol::{Event, Request, RunMode};
 
 thread_local! {
     // The page has exactly one worker; wasm in the page is single-threaded.
@@ -26,7 +27,7 @@ fn now_ms() -> f64 {
 
 /// Starts the worker (Trunk builds it as `worker.js` + `worker_bg.wasm` with a loader shim)
 /// and asks it for MNIST once it is ready.
-pub fn spawn(datasets: DatasetState) {
+pub fn spawn(datasets: DatasetState, train: TrainState) {
     let options = WorkerOptions::new();
     let worker = match Worker::new_with_options("./worker_loader.js", &options) {
         Ok(w) => w,
@@ -40,7 +41,7 @@ pub fn spawn(datasets: DatasetState) {
     let on_message =
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match decode(&event.data()) {
-                Some(event) => apply(event, datasets),
+                Some(event) => apply(event, datasets, train),
                 None => web_sys::console::error_1(&"unreadable message from the worker".into()),
             }
         });
@@ -80,6 +81,16 @@ pub fn send(request: &Request, buffers: &[ArrayBuffer]) {
     });
 }
 
+/// `window.__trainerLoseGpu()`: destroys the worker's GPU device, as a driver crash would,
+/// so the end-to-end test can prove training survives it. Harmless otherwise.
+pub fn install_test_hooks() {
+    let hook = Closure::<dyn Fn()>::new(|| send(&Request::LoseDevice, &[]));
+    if let Some(w) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&w, &"__trainerLoseGpu".into(), hook.as_ref());
+    }
+    hook.forget();
+}
+
 /// Asks the worker to load a built-in dataset.
 pub fn load_builtin(builtin: Builtin, datasets: DatasetState) {
     datasets.loading.set(true);
@@ -88,7 +99,7 @@ pub fn load_builtin(builtin: Builtin, datasets: DatasetState) {
     send(&Request::LoadBuiltin(builtin), &[]);
 }
 
-fn apply(event: Event, datasets: DatasetState) {
+fn apply(event: Event, datasets: DatasetState, train: TrainState) {
     match event {
         Event::Ready => load_builtin(Builtin::Mnist, datasets),
         Event::Progress {
@@ -115,5 +126,76 @@ fn apply(event: Event, datasets: DatasetState) {
             datasets.loading.set(false);
             datasets.error.set(Some(message));
         }
+        Event::SessionStarted {
+            device,
+            batches_per_epoch,
+            epochs,
+            train_images,
+        } => {
+            train.clear_run();
+            train.device.set(Some(device));
+            train.plan.set(Some(Plan {
+                batches_per_epoch,
+                epochs,
+                train_images,
+            }));
+        }
+        Event::Train { events } => apply_train(events, train),
+        Event::Mode(mode) => train.mode.set(mode),
+        Event::Notice { message } => train.notice.set(Some(message)),
+        Event::TrainFailed { message } => train.error.set(Some(message)),
+        Event::Prediction {
+            probabilities,
+            feature_maps,
+        } => {
+            train.prediction.set(Some(probabilities));
+            if !feature_maps.is_empty() {
+                train.feature_maps.set(feature_maps);
+            }
+        }
+    }
+}
+
+/// Folds a batch of training events into the signals, touching each signal once.
+fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
+    let mut steps = Vec::new();
+    for event in events {
+        match event {
+            TrainEvent::Step(s) => steps.push(s),
+            TrainEvent::Validation { report, .. } => train.validation.set(Some(report)),
+            TrainEvent::Epoch(e) => train.epochs.update(|v| v.push(e)),
+            TrainEvent::Snapshot(snapshot) => {
+                if let Some(filters) = &snapshot.filters {
+                    train
+                        .filter_history
+                        .update(|h| h.push((snapshot.step, filters.clone())));
+                }
+                train.snapshot.set(Some(*snapshot));
+            }
+            TrainEvent::Finished { reason, test } => {
+                train.finished.set(Some((reason, test)));
+                train.mode.set(RunMode::Finished);
+            }
+            TrainEvent::BackendChanged {
+                device,
+                reason,
+                resumed_epoch,
+            } => {
+                train.device.set(Some(device.clone()));
+                train.notice.set(Some(format!(
+                    "The GPU failed ({reason}). Training continues on the {device} from the \
+                     start of epoch {resumed_epoch}; completed epochs are kept."
+                )));
+                // Steps of the abandoned epoch are redone: drop them from the curve.
+                if let Some(plan) = train.plan.get_untracked() {
+                    let keep = (resumed_epoch - 1) * plan.batches_per_epoch;
+                    train.steps.update(|s| s.truncate(keep));
+                    train.epochs.update(|e| e.truncate(resumed_epoch - 1));
+                }
+            }
+        }
+    }
+    if !steps.is_empty() {
+        train.steps.update(|v| v.extend(steps));
     }
 }

@@ -2,14 +2,27 @@
 //! anything heavy; it sends requests to the worker and renders its events.
 
 mod bridge;
+mod charts;
+mod config_panel;
 mod dataset_panel;
+mod draw_pad;
+mod images;
+mod model_builder;
 mod sample_grid;
 mod state;
+mod train_panel;
+mod url_state;
+mod watch;
 
 use leptos::prelude::*;
 
+use config_panel::ConfigPanel;
 use dataset_panel::DatasetPanel;
-use state::DatasetState;
+use draw_pad::DrawPad;
+use model_builder::ModelBuilder;
+use state::{DatasetState, TrainState};
+use train_panel::TrainPanel;
+use watch::{Curves, Evaluation, FilterView, Histograms};
 
 /// Entry point of the page binary.
 pub fn start() {
@@ -20,8 +33,22 @@ pub fn start() {
 #[component]
 fn App() -> impl IntoView {
     let datasets = DatasetState::new();
+    let (config, backend, link_error) = match url_state::load() {
+        Ok(Some((config, backend))) => (config, backend, None),
+        Ok(None) => (url_state::default_config(), Default::default(), None),
+        Err(e) => (url_state::default_config(), Default::default(), Some(e)),
+    };
+    let train = TrainState::new(config, backend);
+    train.notice.set(link_error);
     provide_context(datasets);
-    bridge::spawn(datasets);
+    provide_context(train);
+    // Every change of the settings is kept in the URL, ready to share.
+    Effect::new(move || {
+        let backend = train.backend.get();
+        train.config.with(|c| url_state::save(c, backend));
+    });
+    bridge::spawn(datasets, train);
+    bridge::install_test_hooks();
     view! {
         <header class="topbar">
             <h1>"Trainer"</h1>
@@ -29,6 +56,18 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <DatasetPanel/>
+            <div class="two-columns">
+                <ModelBuilder/>
+                <ConfigPanel/>
+            </div>
+            <TrainPanel/>
+            <Curves/>
+            <div class="two-columns">
+                <DrawPad/>
+                <FilterView/>
+            </div>
+            <Evaluation/>
+            <Histograms/>
         </main>
     }
 }

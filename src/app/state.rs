@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 
 use crate::data::DatasetSummary;
-use crate::worker::protocol::Sample;
+use crate::train::inference::FeatureMap;
+use crate::train::metrics::{EvalReport, Filters, ModelSnapshot};
+use crate::train::{EpochSummary, FinishReason, StepMetrics, TrainConfig};
+use crate::worker::protocol::{Backend, RunMode, Sample};
 
 /// Download progress: what is being fetched, bytes so far, bytes in all (0 = unknown).
 #[derive(Debug, Clone, PartialEq)]
@@ -35,5 +38,71 @@ impl DatasetState {
             error: RwSignal::new(None),
             ready_ms: RwSignal::new(None),
         }
+    }
+}
+
+/// How far the run is meant to go, from the worker once the model is built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub batches_per_epoch: usize,
+    pub epochs: usize,
+    pub train_images: usize,
+}
+
+/// Everything the trainer views show: the configuration being edited and what the worker
+/// reported about the run.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainState {
+    pub config: RwSignal<TrainConfig>,
+    pub backend: RwSignal<Backend>,
+    pub mode: RwSignal<RunMode>,
+    /// "WebGPU: <adapter>" or "CPU" once a model is built.
+    pub device: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<String>>,
+    pub plan: RwSignal<Option<Plan>>,
+    pub steps: RwSignal<Vec<StepMetrics>>,
+    pub epochs: RwSignal<Vec<EpochSummary>>,
+    pub validation: RwSignal<Option<EvalReport>>,
+    pub snapshot: RwSignal<Option<ModelSnapshot>>,
+    /// First-layer filters at each snapshot, with the batch they were taken at.
+    pub filter_history: RwSignal<Vec<(usize, Filters)>>,
+    pub finished: RwSignal<Option<(FinishReason, Option<EvalReport>)>>,
+    pub prediction: RwSignal<Option<Vec<f32>>>,
+    pub feature_maps: RwSignal<Vec<FeatureMap>>,
+}
+
+impl TrainState {
+    pub fn new(config: TrainConfig, backend: Backend) -> Self {
+        TrainState {
+            config: RwSignal::new(config),
+            backend: RwSignal::new(backend),
+            mode: RwSignal::new(RunMode::Idle),
+            device: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            error: RwSignal::new(None),
+            plan: RwSignal::new(None),
+            steps: RwSignal::new(Vec::new()),
+            epochs: RwSignal::new(Vec::new()),
+            validation: RwSignal::new(None),
+            snapshot: RwSignal::new(None),
+            filter_history: RwSignal::new(Vec::new()),
+            finished: RwSignal::new(None),
+            prediction: RwSignal::new(None),
+            feature_maps: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// Clears what the last run reported (a new run starts from scratch).
+    pub fn clear_run(&self) {
+        self.plan.set(None);
+        self.steps.set(Vec::new());
+        self.epochs.set(Vec::new());
+        self.validation.set(None);
+        self.snapshot.set(None);
+        self.filter_history.set(Vec::new());
+        self.finished.set(None);
+        self.error.set(None);
+        self.notice.set(None);
     }
 }

@@ -51,6 +51,9 @@ pub struct WrongExample {
     pub predicted: u8,
     /// The probability the model gave its (wrong) answer.
     pub confidence: f32,
+    /// The image itself (rows × cols bytes), for the gallery of mistakes.
+    #[serde(default)]
+    pub pixels: Vec<u8>,
 }
 
 /// How a model does on one split.
@@ -108,6 +111,7 @@ impl EvalAccumulator {
                     label,
                     predicted: predicted as u8,
                     confidence: p[predicted],
+                    pixels: Vec::new(),
                 });
             }
         }

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod events;
+pub mod inference;
 pub mod metrics;
 pub mod schedule;
 pub mod trainer;

@@ -673,7 +673,12 @@ impl Trainer {
                 &batch.indices,
             );
         }
-        Ok(acc.finish())
+        let mut report = acc.finish();
+        let (set, _) = self.splits.of(&self.dataset, split);
+        for wrong in &mut report.worst {
+            wrong.pixels = set.image(wrong.index as usize).to_vec();
+        }
+        Ok(report)
     }
 
     /// Copies everything needed to restart this epoch to the host (GPU runs).

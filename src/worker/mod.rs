@@ -8,6 +8,8 @@ pub mod protocol;
 mod fetch;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
+#[cfg(target_arch = "wasm32")]
+mod session;
 
 #[cfg(target_arch = "wasm32")]
 pub use runtime::start;

@@ -6,6 +6,30 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Builtin, DatasetSummary};
+use crate::train::inference::FeatureMap;
+use crate::train::{TrainConfig, TrainEvent};
+
+/// Where training runs: the learner's choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// WebGPU when an adapter is available, else the CPU.
+    #[default]
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+/// What the training session is doing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunMode {
+    /// No model yet, or a fresh one waiting for Train.
+    #[default]
+    Idle,
+    Running,
+    Paused,
+    Finished,
+}
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,7 +37,32 @@ pub enum Request {
     /// Download and parse one of the datasets served with the app.
     LoadBuiltin(Builtin),
     /// Parse the user's own IDX files; their bytes follow the message, one buffer per name.
-    LoadFiles { names: Vec<String> },
+    LoadFiles {
+        names: Vec<String>,
+    },
+    /// Build a fresh model from the config (and seed) on the chosen backend and train it.
+    Train {
+        config: TrainConfig,
+        backend: Backend,
+    },
+    Pause,
+    Resume,
+    /// Train exactly one batch, then pause (builds the model first if there is none).
+    Step {
+        config: TrainConfig,
+        backend: Backend,
+    },
+    /// End the run; the model stays for predictions and inspection.
+    Stop,
+    /// Forget the model: the next Train starts from freshly initialised weights.
+    Reset,
+    /// Class probabilities and every layer's output for one image (rows × cols bytes).
+    Predict {
+        pixels: Vec<u8>,
+        feature_maps: bool,
+    },
+    /// Test hook: destroy the GPU device now, as a driver crash would.
+    LoseDevice,
 }
 
 /// One image to show, with its label.
@@ -42,7 +91,33 @@ pub enum Event {
         parse_ms: f64,
     },
     /// Loading failed; the dataset loaded before (if any) is still the current one.
-    LoadFailed { message: String },
+    LoadFailed {
+        message: String,
+    },
+    /// A model was built and training starts on `device` (e.g. "WebGPU: …" or "CPU").
+    SessionStarted {
+        device: String,
+        batches_per_epoch: usize,
+        epochs: usize,
+        train_images: usize,
+    },
+    /// What the loop reported since the last message (sent at most every ~100 ms).
+    Train {
+        events: Vec<TrainEvent>,
+    },
+    Mode(RunMode),
+    /// Something the learner should know, e.g. that WebGPU failed and the CPU took over.
+    Notice {
+        message: String,
+    },
+    /// Training could not start or continue; the message says why.
+    TrainFailed {
+        message: String,
+    },
+    Prediction {
+        probabilities: Vec<f32>,
+        feature_maps: Vec<FeatureMap>,
+    },
 }
 
 /// How many sample images per class the page shows.

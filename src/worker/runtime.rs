@@ -7,16 +7,16 @@ use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use std::sync::Arc;
+
 use super::fetch;
 use super::protocol::{Event, Request, Sample, SAMPLES_PER_CLASS};
+use super::session::{self, Command, Host, Session};
 use crate::data::{assemble_files, Builtin, Dataset};
 
-/// What the worker holds between messages.
-#[derive(Default)]
-struct State {
-    /// The current dataset; replaced only by one that loaded completely.
-    dataset: Option<Dataset>,
-}
+/// What the worker holds between messages: the current dataset (replaced only by one that
+/// loaded completely) and the training session.
+type State = Host;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -38,7 +38,10 @@ fn post(event: &Event) {
 /// Entry point of the worker binary.
 pub fn start() {
     console_error_panic_hook::set_once();
-    let state = Rc::new(RefCell::new(State::default()));
+    let state = Rc::new(RefCell::new(State {
+        dataset: None,
+        session: Session::default(),
+    }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let state = state.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -78,15 +81,43 @@ fn decode(data: &JsValue) -> Result<(Request, Vec<Vec<u8>>), String> {
 }
 
 async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<State>>) {
-    let loaded = match request {
-        Request::LoadBuiltin(builtin) => load_builtin(builtin).await,
+    let command = match request {
+        Request::LoadBuiltin(builtin) => return loaded(load_builtin(builtin).await, state),
         Request::LoadFiles { names } => {
             let t0 = now_ms();
-            assemble_files("Your files", names.into_iter().zip(buffers).collect())
+            let parsed = assemble_files("Your files", names.into_iter().zip(buffers).collect())
                 .map(|d| (d, now_ms() - t0))
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string());
+            return loaded(parsed, state);
         }
+        Request::Train { config, backend } => Command::Train {
+            config,
+            backend,
+            one_step: false,
+        },
+        Request::Step { config, backend } => Command::Train {
+            config,
+            backend,
+            one_step: true,
+        },
+        Request::Pause => Command::Pause,
+        Request::Resume => Command::Resume,
+        Request::Stop => Command::Stop,
+        Request::Reset => Command::Reset,
+        Request::Predict {
+            pixels,
+            feature_maps,
+        } => Command::Predict {
+            pixels,
+            feature_maps,
+        },
+        Request::LoseDevice => Command::LoseDevice,
     };
+    session::submit(state, command, post);
+}
+
+/// Makes a dataset that loaded completely the current one, or reports why it did not.
+fn loaded(loaded: Result<(Dataset, f64), String>, state: &Rc<RefCell<State>>) {
     match loaded {
         Ok((dataset, parse_ms)) => {
             let samples = dataset
@@ -103,7 +134,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
                 samples,
                 parse_ms,
             });
-            state.borrow_mut().dataset = Some(dataset);
+            state.borrow_mut().dataset = Some(Arc::new(dataset));
         }
         Err(message) => post(&Event::LoadFailed { message }),
     }

@@ -1,0 +1,174 @@
+// The trainer in real Chromium, driven the way a person does: pick the default CNN, train one
+// epoch on 2 000 images on the CPU and again on WebGPU (SwiftShader), pause and resume, lose
+// the GPU mid-run, draw a digit and read the prediction. No console errors, and no task on the
+// main thread longer than 100 ms once the page has started.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve } from './serve.mjs';
+import { launch, screenshot } from './browser.mjs';
+
+let server, url, browser, page;
+const problems = [];
+let startedAt = 0;
+const marks = {};
+const mark = async (name) => { marks[name] = await page.evaluate(() => performance.now()); };
+
+before(async () => {
+  ({ server, url } = await serve(new URL('../dist', import.meta.url).pathname));
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Long tasks are recorded from the first script on.
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(url);
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  startedAt = await page.evaluate(() => performance.now());
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const text = (id) => page.getByTestId(id).textContent();
+const set = async (id, value) => {
+  await page.getByTestId(id).fill(String(value));
+  await page.getByTestId(id).press('Tab');
+};
+const status = () => text('run-status');
+const waitStatus = (value, timeout = 300_000) =>
+  page.waitForFunction(
+    (v) => document.querySelector('[data-testid="run-status"]')?.textContent === v,
+    value,
+    { timeout },
+  );
+const chartImage = (id) => page.getByTestId(id).evaluate((c) => c.toDataURL());
+const percent = async (id) => Number((await text(id)).replace('%', ''));
+
+async function configure(backend, epochs) {
+  await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
+  await set('cfg-subset', 2000);
+  await set('cfg-validation', 1000);
+  await set('cfg-batch', 16);
+  await set('cfg-lr', 0.003);
+  await set('cfg-epochs', epochs);
+  await page.getByTestId('cfg-backend').selectOption(backend);
+}
+
+async function trainOneEpoch(backend) {
+  await configure(backend, 1);
+  await page.getByTestId('reset').click();
+  const before = await chartImage('loss-chart');
+  const t0 = Date.now();
+  await page.getByTestId('train').click();
+  await waitStatus('finished');
+  const batches = /batch (\d+)/.exec(await text('last-step'))[1];
+  assert.equal(batches, '125', '2000 images in batches of 16');
+  const seconds = (Date.now() - t0) / 1000;
+  const accuracy = await percent('val-accuracy-1');
+  const device = await text('device');
+  console.log(`# figure: ${device}: 1 epoch on 2000 images in ${seconds.toFixed(1)} s, validation ${accuracy}%`);
+  assert.ok(accuracy > 80, `validation accuracy ${accuracy}% on ${backend}`);
+  assert.notEqual(await chartImage('loss-chart'), before, 'the loss chart was redrawn');
+  assert.match(await text('test-result'), /Test set: \d+\.\d+% accuracy on 10000 images/);
+  assert.equal(await page.locator('[data-testid=confusion-matrix] tr').count(), 11);
+  return device;
+}
+
+test('the default CNN trains one epoch on 2000 images on the CPU', async () => {
+  const layers = await page.locator('[data-testid^=layer-][data-testid$=-shape]').allTextContents();
+  assert.deepEqual(layers.slice(0, 3), ['24×24×8', '24×24×8', '12×12×8']);
+  const device = await trainOneEpoch('cpu');
+  assert.equal(device, 'Training on CPU');
+  await page.getByTestId('filter-grid').waitFor();
+  await screenshot(page, 'trainer-cpu');
+});
+
+test('the same on WebGPU (SwiftShader), with the adapter named', async () => {
+  await mark('webgpu');
+  const device = await trainOneEpoch('webgpu');
+  assert.match(device, /Training on WebGPU: /);
+  await screenshot(page, 'trainer-webgpu');
+});
+
+test('pause holds the run still; resume continues it', async () => {
+  await mark('pause');
+  await configure('cpu', 3);
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => /batch (\d+)/.exec(document.querySelector('[data-testid="last-step"]')?.textContent ?? '')?.[1] > 20);
+  await page.getByTestId('pause').click();
+  await waitStatus('paused', 10_000);
+  const held = await text('last-step');
+  await page.waitForTimeout(700);
+  assert.equal(await text('last-step'), held, 'nothing trains while paused');
+  await page.getByTestId('step').click();
+  await page.waitForFunction((h) => document.querySelector('[data-testid="last-step"]')?.textContent !== h, held);
+  assert.equal(await status(), 'paused', 'Step trains one batch and stays paused');
+  await page.getByTestId('resume').click();
+  await waitStatus('training…', 10_000);
+  await page.waitForFunction((h) => document.querySelector('[data-testid="last-step"]')?.textContent !== h, held);
+  await page.getByTestId('stop').click();
+  await waitStatus('stopped', 10_000);
+});
+
+test('a drawn digit gets a prediction', async () => {
+  await mark('draw');
+  await page.getByTestId('pad').scrollIntoViewIfNeeded();
+  const pad = await page.getByTestId('pad').boundingBox();
+  const at = (x, y) => [pad.x + (x * pad.width) / 28, pad.y + (y * pad.height) / 28];
+  // A "1": one vertical stroke.
+  await page.mouse.move(...at(14, 4));
+  await page.mouse.down();
+  for (let y = 5; y <= 24; y += 1) await page.mouse.move(...at(14, y));
+  await page.mouse.up();
+  await page.getByTestId('prediction').filter({ hasText: 'The model says' }).waitFor({ timeout: 30_000 });
+  const rows = await page.locator('[data-testid=probabilities] tr').count();
+  assert.equal(rows, 10);
+  console.log(`# figure: drawn "1": ${await text('prediction')}`);
+  await page.getByTestId('feature-maps').locator('canvas').first().waitFor();
+  await screenshot(page, 'trainer-draw');
+});
+
+test('a lost GPU hands the run to the CPU with a notice', async () => {
+  await mark('lost');
+  await configure('webgpu', 2);
+  await page.getByTestId('train').click();
+  await page.getByTestId('val-accuracy-1').waitFor({ timeout: 300_000 });
+  await page.evaluate(() => window.__trainerLoseGpu());
+  await waitStatus('finished');
+  assert.match(await text('notice'), /GPU failed .* continues on the CPU from the start of epoch 2/);
+  assert.equal(await text('device'), 'Training on CPU');
+  assert.ok((await percent('val-accuracy-2')) > 80);
+  await screenshot(page, 'trainer-device-lost');
+});
+
+test('the settings are in the URL and an architecture error blocks training', async () => {
+  await mark('url');
+  const link = page.url();
+  assert.match(link, /#config=/);
+  const config = JSON.parse(decodeURIComponent(link.split('#config=')[1])).config;
+  assert.equal(config.batch_size, 16);
+  // A 30×30 kernel cannot fit a 28×28 image: the layer says so and Train is disabled.
+  await set('layer-0-kernel', 30);
+  assert.match(await text('layer-0-error'), /30/);
+  assert.ok(await page.getByTestId('train').isDisabled());
+  await set('layer-0-kernel', 5);
+  assert.ok(await page.getByTestId('train').isEnabled());
+});
+
+test('no console errors and no long tasks after start-up', async () => {
+  const long = await page.evaluate((t) => window.__longTasks.filter((e) => e.start > t && e.ms > 100), startedAt);
+  const all = await page.evaluate((t) => window.__longTasks.filter((e) => e.start > t), startedAt);
+  console.log(`# figure: main-thread tasks over 50 ms after start-up: ${all.length}, longest ${Math.max(0, ...all.map((e) => e.ms)).toFixed(0)} ms`);
+  console.log(`# long tasks: ${JSON.stringify(all)} marks: ${JSON.stringify(marks)}`);
+  assert.deepEqual(long, []);
+  assert.deepEqual(problems, []);
+});

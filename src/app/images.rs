@@ -1,0 +1,85 @@
+//! Small greyscale images in a grid on a canvas: samples, augmented samples, filters,
+//! feature maps, mistakes.
+
+use wasm_bindgen::{Clamped, JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+/// How values become grey levels.
+#[derive(Clone, Copy)]
+pub enum Tone {
+    /// 0 = white paper, 1 = black ink (images scaled to [0, 1]).
+    Ink,
+    /// Each image stretched over its own range, mid-grey at 0 for signed values (filters):
+    /// dark is negative, light is positive.
+    Signed,
+}
+
+/// One image of `rows × cols` values.
+pub struct Tile<'a> {
+    pub values: &'a [f32],
+    pub caption: Option<String>,
+}
+
+/// Draws `tiles` left to right, `per_row` to a row, each pixel `scale` screen pixels.
+pub fn draw_tiles(
+    canvas: &HtmlCanvasElement,
+    tiles: &[Tile],
+    rows: usize,
+    cols: usize,
+    scale: usize,
+    per_row: usize,
+    tone: Tone,
+) -> Result<(), JsValue> {
+    let gap = 4;
+    let caption_h = if tiles.iter().any(|t| t.caption.is_some()) {
+        13
+    } else {
+        0
+    };
+    let (cell_w, cell_h) = (cols * scale + gap, rows * scale + gap + caption_h);
+    let per_row = per_row.max(1).min(tiles.len().max(1));
+    let lines = tiles.len().div_ceil(per_row).max(1);
+    let (width, height) = (per_row * cell_w, lines * cell_h);
+    canvas.set_width(width as u32);
+    canvas.set_height(height as u32);
+    if tiles.is_empty() {
+        return Ok(());
+    }
+    let mut rgba = vec![255u8; width * height * 4];
+    for (k, tile) in tiles.iter().enumerate() {
+        let (x0, y0) = ((k % per_row) * cell_w, (k / per_row) * cell_h + caption_h);
+        let (lo, hi) = tile
+            .values
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        let bound = lo.abs().max(hi.abs()).max(1e-12);
+        for y in 0..rows * scale {
+            for x in 0..cols * scale {
+                let v = tile.values.get((y / scale) * cols + x / scale).copied();
+                let grey = match (tone, v) {
+                    (_, None) => 255.0,
+                    (Tone::Ink, Some(v)) => 255.0 * (1.0 - v.clamp(0.0, 1.0)),
+                    (Tone::Signed, Some(v)) => 127.5 + 127.5 * v / bound,
+                };
+                let at = ((y0 + y) * width + x0 + x) * 4;
+                rgba[at..at + 3].fill(grey as u8);
+            }
+        }
+    }
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")?
+        .ok_or("no 2d context")?
+        .unchecked_into();
+    let image =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)?;
+    context.put_image_data(&image, 0.0, 0.0)?;
+    context.set_font("11px sans-serif");
+    context.set_fill_style_str("#1d2330");
+    for (k, tile) in tiles.iter().enumerate() {
+        if let Some(caption) = &tile.caption {
+            let (x0, y0) = ((k % per_row) * cell_w, (k / per_row) * cell_h);
+            context.fill_text(caption, x0 as f64, y0 as f64 + 10.0)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Train, Pause, Resume, Step, Stop, Reset; progress of the epoch and the run, speed, time
+//! left, the device in use, and anything the worker had to tell the learner.
+
+use leptos::prelude::*;
+
+use super::bridge;
+use super::state::{DatasetState, TrainState};
+use crate::train::FinishReason;
+use crate::worker::protocol::{Request, RunMode};
+
+fn mmss(seconds: f32) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+#[component]
+pub fn TrainPanel() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let datasets = expect_context::<DatasetState>();
+    let mode = move || state.mode.get();
+    let model_ok = move || {
+        state
+            .config
+            .with(|c| c.model.infer().is_ok() && c.validate().is_ok())
+    };
+    let why_not = move || {
+        if datasets.summary.with(|s| s.is_none()) {
+            Some("Load a dataset first.".to_string())
+        } else {
+            state.config.with(|c| {
+                c.model
+                    .infer()
+                    .err()
+                    .or_else(|| c.validate().err())
+                    .map(|e| format!("Cannot train yet: {e}"))
+            })
+        }
+    };
+    let can_start = move || why_not().is_none() && mode() != RunMode::Running;
+    let request = move |step: bool| {
+        let config = state.config.get_untracked();
+        let backend = state.backend.get_untracked();
+        state.error.set(None);
+        if step {
+            bridge::send(&Request::Step { config, backend }, &[]);
+        } else {
+            // The old run's figures go now, so nothing on screen mixes two runs.
+            state.clear_run();
+            state.mode.set(RunMode::Running);
+            bridge::send(&Request::Train { config, backend }, &[]);
+        }
+    };
+
+    let last = move || state.steps.with(|s| s.last().cloned());
+    let speed = move || {
+        state.steps.with(|s| {
+            let recent = &s[s.len().saturating_sub(20)..];
+            (!recent.is_empty())
+                .then(|| recent.iter().map(|m| m.samples_per_s).sum::<f32>() / recent.len() as f32)
+        })
+    };
+    let run_fraction = move || {
+        let (Some(plan), Some(m)) = (state.plan.get(), last()) else {
+            return 0.0;
+        };
+        if matches!(mode(), RunMode::Finished)
+            && state
+                .finished
+                .with(|f| matches!(f, Some((FinishReason::Completed, _))))
+        {
+            return 1.0;
+        }
+        ((m.epoch - 1) as f32 + m.epoch_progress) / plan.epochs.max(1) as f32
+    };
+    let remaining = move || {
+        let plan = state.plan.get()?;
+        let speed = speed()?;
+        let left = (1.0 - run_fraction()) * (plan.epochs * plan.train_images) as f32;
+        (mode() == RunMode::Running).then(|| mmss(left / speed.max(1e-3)))
+    };
+
+    view! {
+        <section class="card" data-testid="train-panel">
+            <h2>"Train"</h2>
+            <div class="controls">
+                <button data-testid="train" title="Build the network from the settings (fresh weights from the seed) and train it"
+                    disabled=move || !can_start() on:click=move |_| request(false)>"Train"</button>
+                <button data-testid="pause" title="Pause after the current batch"
+                    disabled=move || mode() != RunMode::Running on:click=move |_| bridge::send(&Request::Pause, &[])>"Pause"</button>
+                <button data-testid="resume" title="Continue where it paused"
+                    disabled=move || mode() != RunMode::Paused on:click=move |_| bridge::send(&Request::Resume, &[])>"Resume"</button>
+                <button data-testid="step" title="Train on exactly one batch, then pause: watch a single update"
+                    disabled=move || !can_start() on:click=move |_| request(true)>"Step"</button>
+                <button data-testid="stop" title="End the run; the model stays for inspection and predictions"
+                    disabled=move || !matches!(mode(), RunMode::Running | RunMode::Paused)
+                    on:click=move |_| bridge::send(&Request::Stop, &[])>"Stop"</button>
+                <button data-testid="reset" title="Forget the trained weights; the next run starts from fresh ones"
+                    disabled=move || mode() == RunMode::Running
+                    on:click=move |_| { bridge::send(&Request::Reset, &[]); state.clear_run(); }>"Reset weights"</button>
+                <span class="status" data-testid="run-status">{move || match mode() {
+                    RunMode::Idle => "idle".to_string(),
+                    RunMode::Running => "training…".to_string(),
+                    RunMode::Paused => "paused".to_string(),
+                    RunMode::Finished => match state.finished.get() {
+                        Some((FinishReason::Completed, _)) => "finished".to_string(),
+                        Some((FinishReason::Stopped, _)) => "stopped".to_string(),
+                        Some((FinishReason::EarlyStopped { best_epoch, .. }, _)) => format!("stopped early; kept epoch {best_epoch}"),
+                        Some((FinishReason::Diverged { .. }, _)) => "diverged".to_string(),
+                        None => "finished".to_string(),
+                    },
+                }}</span>
+            </div>
+            {move || (!model_ok() || why_not().is_some()).then(|| view! {
+                <p class="muted" data-testid="train-blocked">{why_not()}</p>
+            })}
+            <div class="progress">
+                <span>"epoch"</span>
+                <progress data-testid="epoch-progress" max="1" value=move || last().map_or(0.0, |m| m.epoch_progress)></progress>
+                <span data-testid="epoch-label">{move || match (last(), state.plan.get()) {
+                    (Some(m), Some(p)) => format!("{} of {}", m.epoch, p.epochs),
+                    _ => "—".into(),
+                }}</span>
+                <span>"run"</span>
+                <progress data-testid="run-progress" max="1" value=run_fraction></progress>
+                <span data-testid="speed">{move || speed().map(|s| format!("{s:.0} samples/s"))}</span>
+                <span data-testid="time-left">{move || remaining().map(|r| format!("{r} left"))}</span>
+            </div>
+            <p class="muted" data-testid="device">{move || state.device.get().map(|d| format!("Training on {d}"))}</p>
+            {move || state.notice.get().map(|n| view! { <p class="notice" data-testid="notice">{n}</p> })}
+            {move || state.error.get().map(|e| view! { <p class="error" data-testid="train-error">{e}</p> })}
+            {move || match state.finished.get() {
+                Some((FinishReason::Diverged { advice, .. }, _)) => Some(view! { <p class="error" data-testid="diverged">{advice}</p> }.into_any()),
+                Some((_, Some(test))) => Some(view! {
+                    <p data-testid="test-result">{format!("Test set: {:.2}% accuracy on {} images never seen in training (loss {:.4}).",
+                        100.0 * test.accuracy, test.count, test.loss)}</p>
+                }.into_any()),
+                _ => None,
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,305 @@
+//! The views that update while the network trains: curves, histograms, filters, the
+//! confusion matrix and the most confidently wrong images.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use super::charts::{
+    decimate, draw_histogram, draw_lines, ewma, Chart, Series, BLUE, GREEN, GREY, LIGHT_BLUE,
+    ORANGE, RED,
+};
+use super::images::{draw_tiles, Tile, Tone};
+use super::state::{DatasetState, TrainState};
+
+/// Points drawn per line at most.
+const MAX_POINTS: usize = 600;
+
+#[component]
+pub fn Curves() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let log_scale = RwSignal::new(false);
+    let per_epoch = move || state.plan.get().map_or(1, |p| p.batches_per_epoch.max(1)) as f32;
+    // x = epochs, so per-step and per-epoch figures share the axis.
+    let step_points = move |f: fn(&crate::train::StepMetrics) -> f32| {
+        let pe = per_epoch();
+        state.steps.with(|s| {
+            s.iter()
+                .map(|m| (m.batch as f32 / pe, f(m)))
+                .collect::<Vec<_>>()
+        })
+    };
+    let loss_chart = move |c: &web_sys::HtmlCanvasElement| {
+        let raw = step_points(|m| m.loss);
+        let smooth = decimate(&ewma(&raw, 0.95), MAX_POINTS);
+        let val = state
+            .epochs
+            .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_loss)).collect());
+        draw_lines(
+            c,
+            &[
+                Series {
+                    name: "training loss",
+                    color: LIGHT_BLUE,
+                    points: decimate(&raw, MAX_POINTS),
+                    markers: false,
+                },
+                Series {
+                    name: "training loss (EWMA)",
+                    color: BLUE,
+                    points: smooth,
+                    markers: false,
+                },
+                Series {
+                    name: "validation loss",
+                    color: ORANGE,
+                    points: val,
+                    markers: true,
+                },
+            ],
+            "epoch",
+            "loss",
+            log_scale.get(),
+        )
+    };
+    let accuracy_chart = move |c: &web_sys::HtmlCanvasElement| {
+        let raw = step_points(|m| m.accuracy);
+        let smooth = decimate(&ewma(&raw, 0.95), MAX_POINTS);
+        let val = state
+            .epochs
+            .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_accuracy)).collect());
+        draw_lines(
+            c,
+            &[
+                Series {
+                    name: "training accuracy (EWMA)",
+                    color: BLUE,
+                    points: smooth,
+                    markers: false,
+                },
+                Series {
+                    name: "validation accuracy",
+                    color: ORANGE,
+                    points: val,
+                    markers: true,
+                },
+            ],
+            "epoch",
+            "accuracy",
+            false,
+        )
+    };
+    let breakdown_chart = move |c: &web_sys::HtmlCanvasElement| {
+        let series = [
+            ("data loss", BLUE, step_points(|m| m.data_loss)),
+            ("L1", GREEN, step_points(|m| m.l1)),
+            ("L2", RED, step_points(|m| m.l2)),
+            ("activity", GREY, step_points(|m| m.activity)),
+        ]
+        .into_iter()
+        .filter(|(_, _, p)| p.iter().any(|&(_, y)| y != 0.0))
+        .map(|(name, color, p)| Series {
+            name,
+            color,
+            points: decimate(&ewma(&p, 0.9), MAX_POINTS),
+            markers: false,
+        })
+        .collect::<Vec<_>>();
+        draw_lines(c, &series, "epoch", "loss terms", log_scale.get())
+    };
+    let lr_chart = move |c: &web_sys::HtmlCanvasElement| {
+        let points = decimate(&step_points(|m| m.lr), MAX_POINTS);
+        draw_lines(
+            c,
+            &[Series {
+                name: "learning rate",
+                color: GREEN,
+                points,
+                markers: false,
+            }],
+            "epoch",
+            "learning rate",
+            false,
+        )
+    };
+    view! {
+        <section class="card" data-testid="curves">
+            <h2>"Learning curves"</h2>
+            <label class="field" title="A log scale shows the late, small improvements">
+                <input type="checkbox" data-testid="log-scale" on:change=move |e| log_scale.set(event_target_checked(&e))/>
+                "log scale"
+            </label>
+            <span class="muted" data-testid="last-step">{move || state.steps.with(|s| s.last().map(|m| format!(
+                "batch {}: loss {:.4}, accuracy {:.1}%{}",
+                m.batch, m.loss, 100.0 * m.accuracy,
+                m.dispatches.map(|d| format!(", {d} GPU dispatches")).unwrap_or_default())))}</span>
+            <div class="charts">
+                <Chart testid="loss-chart" width=560 height=260 draw=loss_chart/>
+                <Chart testid="accuracy-chart" width=560 height=260 draw=accuracy_chart/>
+                <Chart testid="breakdown-chart" width=560 height=200 draw=breakdown_chart/>
+                <Chart testid="lr-used-chart" width=560 height=200 draw=lr_chart/>
+            </div>
+            <table class="epochs" data-testid="epoch-table">
+                <tr><th>"epoch"</th><th>"train loss"</th><th>"train acc."</th><th>"val. loss"</th><th>"val. acc."</th><th>"samples/s"</th></tr>
+                {move || state.epochs.get().into_iter().map(|e| view! {
+                    <tr><td>{e.epoch}</td><td>{format!("{:.4}", e.train_loss)}</td><td>{format!("{:.2}%", 100.0 * e.train_accuracy)}</td>
+                        <td>{format!("{:.4}", e.val_loss)}</td><td data-testid=format!("val-accuracy-{}", e.epoch)>{format!("{:.2}%", 100.0 * e.val_accuracy)}</td>
+                        <td>{format!("{:.0}", e.samples_per_s)}</td></tr>
+                }).collect_view()}
+            </table>
+        </section>
+    }
+}
+
+/// Activation and weight histograms per layer, from the latest snapshot.
+#[component]
+pub fn Histograms() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    view! {
+        <section class="card" data-testid="histograms">
+            <h2>"Inside the network"</h2>
+            <p class="muted">"Activations of the last training batch, and the weights now. Dead ReLUs output 0 for every image; saturated sigmoid/tanh units sit on the flat ends."</p>
+            <div class="hist-grid">
+                {move || state.snapshot.get().map(|s| {
+                    let acts = s.activations.into_iter().map(|a| {
+                        let mut notes = Vec::new();
+                        if let Some(d) = a.dead_fraction { notes.push(format!("{:.0}% dead", 100.0 * d)); }
+                        if let Some(sat) = a.saturated_fraction { notes.push(format!("{:.0}% saturated", 100.0 * sat)); }
+                        let hist = a.histogram.clone();
+                        view! {
+                            <div class="hist" data-testid=format!("activation-{}", a.layer)>
+                                <div>{format!("{}: {}", a.layer + 1, a.name)}</div>
+                                <Chart testid="activation-hist" width=220 height=90 draw=move |c| draw_histogram(c, &hist, BLUE)/>
+                                <div class="muted">{notes.join(", ")}</div>
+                            </div>
+                        }
+                    }).collect_view();
+                    let weights = s.weights.into_iter().map(|w| {
+                        let hist = w.histogram.clone();
+                        view! {
+                            <div class="hist" data-testid=format!("weights-{}", w.layer)>
+                                <div>{format!("{}: {} weights", w.layer + 1, w.name)}</div>
+                                <Chart testid="weight-hist" width=220 height=90 draw=move |c| draw_histogram(c, &hist, ORANGE)/>
+                                <div class="muted">{format!("{:.1}% near zero of {}", 100.0 * w.near_zero_fraction, w.count)}</div>
+                            </div>
+                        }
+                    }).collect_view();
+                    view! { {acts} {weights} }
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// The first layer's filters, with a scrubber over the snapshots taken so far.
+#[component]
+pub fn FilterView() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let canvas = NodeRef::<html::Canvas>::new();
+    // None follows the latest snapshot.
+    let chosen = RwSignal::new(None::<usize>);
+    Effect::new(move || {
+        let history = state.filter_history.get();
+        let Some(c) = canvas.get() else { return };
+        let at = chosen.get().unwrap_or(history.len().saturating_sub(1));
+        if let Some((_, f)) = history.get(at) {
+            let size = f.height * f.width;
+            let tiles: Vec<Tile> = f
+                .values
+                .chunks(size.max(1))
+                .take(f.count)
+                .map(|v| Tile {
+                    values: v,
+                    caption: None,
+                })
+                .collect();
+            let scale = (64 / f.height.max(1)).clamp(2, 12);
+            let _ = draw_tiles(&c, &tiles, f.height, f.width, scale, 16, Tone::Signed);
+        }
+    });
+    let count = move || state.filter_history.with(|h| h.len());
+    view! {
+        <section class="card" data-testid="filters">
+            <h2>"First-layer filters"</h2>
+            <p class="muted">"What the first layer looks for: light weights respond to ink, dark ones to its absence."</p>
+            <canvas node_ref=canvas class="pixelated" data-testid="filter-grid" width="0" height="0"></canvas>
+            <div class="controls">
+                <input type="range" min="0" data-testid="filter-scrubber" title="Replay how the filters evolved"
+                    prop:max=move || count().saturating_sub(1)
+                    prop:value=move || chosen.get().unwrap_or(count().saturating_sub(1))
+                    on:input=move |e| {
+                        let v: usize = event_target_value(&e).parse().unwrap_or(0);
+                        chosen.set((v + 1 < count()).then_some(v));
+                    }/>
+                <span class="muted">{move || state.filter_history.with(|h| {
+                    let at = chosen.get().unwrap_or(h.len().saturating_sub(1));
+                    h.get(at).map(|(step, _)| format!("after batch {step} ({} of {})", at + 1, h.len()))
+                })}</span>
+            </div>
+        </section>
+    }
+}
+
+/// Confusion matrix, per-class accuracy and the most confidently wrong validation images.
+#[component]
+pub fn Evaluation() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let datasets = expect_context::<DatasetState>();
+    let gallery = NodeRef::<html::Canvas>::new();
+    Effect::new(move || {
+        let report = state.validation.get();
+        let side = datasets
+            .summary
+            .with(|s| s.as_ref().map(|s| (s.rows, s.cols)));
+        let (Some(c), Some(r), Some((rows, cols))) = (gallery.get(), report, side) else {
+            return;
+        };
+        let images: Vec<Vec<f32>> = r
+            .worst
+            .iter()
+            .map(|w| w.pixels.iter().map(|&p| p as f32 / 255.0).collect())
+            .collect();
+        let tiles: Vec<Tile> = r
+            .worst
+            .iter()
+            .zip(&images)
+            .map(|(w, v)| Tile {
+                values: v,
+                caption: Some(format!(
+                    "{}→{} {:.0}%",
+                    w.label,
+                    w.predicted,
+                    100.0 * w.confidence
+                )),
+            })
+            .collect();
+        let _ = draw_tiles(&c, &tiles, rows, cols, 2, 8, Tone::Ink);
+    });
+    view! {
+        <section class="card" data-testid="evaluation">
+            <h2>"Validation: where it goes wrong"</h2>
+            {move || state.validation.get().map(|r| {
+                let top = r.confusion.iter().flatten().copied().max().unwrap_or(1).max(1) as f32;
+                view! {
+                    <p data-testid="validation-accuracy">{format!("{:.2}% of {} validation images right", 100.0 * r.accuracy, r.count)}</p>
+                    <table class="confusion" data-testid="confusion-matrix">
+                        <tr><th title="true class ↓, predicted class →">"true \\ predicted"</th>
+                            {(0..r.confusion.len()).map(|j| view! { <th>{j}</th> }).collect_view()}
+                            <th>"accuracy"</th></tr>
+                        {r.confusion.iter().enumerate().map(|(i, row)| view! {
+                            <tr><th>{i}</th>
+                                {row.iter().enumerate().map(|(j, &n)| {
+                                    let shade = (n as f32 / top).sqrt();
+                                    let color = if i == j { format!("rgba(47,111,222,{shade:.2})") } else { format!("rgba(200,40,40,{shade:.2})") };
+                                    view! { <td style=format!("background:{color}")>{n}</td> }
+                                }).collect_view()}
+                                <td data-testid=format!("class-accuracy-{i}")>{format!("{:.1}%", 100.0 * r.per_class_accuracy.get(i).copied().unwrap_or(0.0))}</td>
+                            </tr>
+                        }).collect_view()}
+                    </table>
+                    <h3>"Most confidently wrong (true → predicted, confidence)"</h3>
+                }
+            })}
+            <canvas node_ref=gallery class="pixelated" data-testid="wrong-gallery" width="0" height="0"></canvas>
+        </section>
+    }
+}

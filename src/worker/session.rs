@@ -1,0 +1,374 @@
+//! The training session inside the worker: one model, one loop, driven by the page's
+//! requests. A single task (the pump) owns the trainer: it handles queued commands first,
+//! then trains one batch at a time while running, yielding to the worker's event loop so that
+//! a Pause or Stop is seen within one batch. Events go to the page at a bounded rate.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use wasm_bindgen::prelude::*;
+
+use super::protocol::{Backend, Event, RunMode};
+use crate::backend::webgpu::GpuContext;
+use crate::data::Dataset;
+use crate::tensor::Device;
+use crate::train::{TrainConfig, TrainEvent, Trainer};
+
+/// Step metrics are batched into one message per this many milliseconds.
+const POST_EVERY_MS: f64 = 100.0;
+/// A model snapshot (histograms, filters) is taken at most this often.
+const SNAPSHOT_EVERY_MS: f64 = 1000.0;
+/// The loop yields to the event loop after this much work, to read new requests.
+const YIELD_EVERY_MS: f64 = 15.0;
+
+/// A request for the session, queued until the pump gets to it.
+pub enum Command {
+    Train {
+        config: TrainConfig,
+        backend: Backend,
+        one_step: bool,
+    },
+    Pause,
+    Resume,
+    Stop,
+    Reset,
+    Predict {
+        pixels: Vec<u8>,
+        feature_maps: bool,
+    },
+    LoseDevice,
+}
+
+#[derive(Default)]
+pub struct Session {
+    queue: VecDeque<Command>,
+    pumping: bool,
+    trainer: Option<Trainer>,
+    mode: RunMode,
+    /// The GPU, created once and kept while it works.
+    gpu: Option<Arc<GpuContext>>,
+}
+
+/// What the pump needs from the worker: the dataset to train on and a way to post.
+pub struct Host {
+    pub dataset: Option<Arc<Dataset>>,
+    pub session: Session,
+}
+
+type Shared = Rc<RefCell<Host>>;
+
+/// Queues a command and starts the pump if it is not already running.
+pub fn submit(host: &Shared, command: Command, post: fn(&Event)) {
+    let start = {
+        let mut h = host.borrow_mut();
+        h.session.queue.push_back(command);
+        !std::mem::replace(&mut h.session.pumping, true)
+    };
+    if start {
+        wasm_bindgen_futures::spawn_local(pump(host.clone(), post));
+    }
+}
+
+/// Collects train events and posts them in batches.
+struct Outbox {
+    events: Vec<TrainEvent>,
+    last_post: f64,
+    post: fn(&Event),
+}
+
+impl Outbox {
+    fn push(&mut self, events: Vec<TrainEvent>) {
+        self.events.extend(events);
+    }
+
+    /// Posts now if anything but step metrics is waiting or the interval has passed.
+    fn post_if_due(&mut self) {
+        let urgent = self
+            .events
+            .iter()
+            .any(|e| !matches!(e, TrainEvent::Step(_) | TrainEvent::Snapshot(_)));
+        if urgent || now_ms() - self.last_post >= POST_EVERY_MS {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.events.is_empty() {
+            (self.post)(&Event::Train {
+                events: std::mem::take(&mut self.events),
+            });
+        }
+        self.last_post = now_ms();
+    }
+}
+
+fn now_ms() -> f64 {
+    crate::clock::now_ms()
+}
+
+/// Resolves on the next turn of the event loop (a message to ourselves: unlike
+/// `setTimeout(0)` it is not clamped to 4 ms).
+async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(channel) = web_sys::MessageChannel::new() {
+            channel.port1().set_onmessage(Some(&resolve));
+            let _ = channel.port2().post_message(&JsValue::NULL);
+        } else {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+async fn pump(host: Shared, post: fn(&Event)) {
+    let mut outbox = Outbox {
+        events: Vec::new(),
+        last_post: now_ms(),
+        post,
+    };
+    let mut last_yield = now_ms();
+    let mut last_snapshot = f64::NEG_INFINITY;
+    loop {
+        let command = host.borrow_mut().session.queue.pop_front();
+        if let Some(command) = command {
+            run_command(&host, command, &mut outbox).await;
+            outbox.flush();
+            continue;
+        }
+        let trainer = {
+            let mut h = host.borrow_mut();
+            if h.session.mode == RunMode::Running {
+                h.session.trainer.take()
+            } else {
+                None
+            }
+        };
+        let Some(mut trainer) = trainer else { break };
+        if now_ms() - last_snapshot >= SNAPSHOT_EVERY_MS {
+            trainer.request_snapshot();
+            last_snapshot = now_ms();
+        }
+        train_one(&host, &mut trainer, &mut outbox).await;
+        let finished = trainer.is_finished();
+        host.borrow_mut().session.trainer = Some(trainer);
+        if finished {
+            set_mode(&host, RunMode::Finished, &mut outbox);
+        }
+        outbox.post_if_due();
+        if now_ms() - last_yield >= YIELD_EVERY_MS {
+            yield_now().await;
+            last_yield = now_ms();
+        }
+    }
+    outbox.flush();
+    host.borrow_mut().session.pumping = false;
+}
+
+fn set_mode(host: &Shared, mode: RunMode, outbox: &mut Outbox) {
+    host.borrow_mut().session.mode = mode;
+    outbox.flush();
+    (outbox.post)(&Event::Mode(mode));
+}
+
+/// One batch; a GPU failure hands the run to the CPU (from the last completed epoch).
+async fn train_one(host: &Shared, trainer: &mut Trainer, outbox: &mut Outbox) {
+    match trainer.step().await {
+        Ok(events) => outbox.push(events),
+        Err(e) if matches!(trainer.device, Device::WebGpu(_)) => {
+            host.borrow_mut().session.gpu = None;
+            match trainer.fall_back(&e.to_string()) {
+                // The page tells the learner (TrainEvent::BackendChanged).
+                Ok(event) => outbox.push(vec![event]),
+                Err(e) => fail(host, trainer, e.to_string(), outbox),
+            }
+        }
+        Err(e) => fail(host, trainer, e.to_string(), outbox),
+    }
+}
+
+fn fail(host: &Shared, trainer: &mut Trainer, message: String, outbox: &mut Outbox) {
+    outbox.push(trainer.stop());
+    (outbox.post)(&Event::TrainFailed { message });
+    set_mode(host, RunMode::Finished, outbox);
+}
+
+/// The device for a new model: the GPU if asked (and it works), else the CPU with a notice.
+async fn device_for(host: &Shared, backend: Backend, post: fn(&Event)) -> Device {
+    if backend == Backend::Cpu {
+        return Device::Cpu;
+    }
+    let cached = host.borrow().session.gpu.clone();
+    if let Some(ctx) = cached.filter(|c| !c.is_lost()) {
+        return Device::WebGpu(ctx);
+    }
+    match GpuContext::new().await {
+        Ok(ctx) => {
+            host.borrow_mut().session.gpu = Some(ctx.clone());
+            Device::WebGpu(ctx)
+        }
+        Err(e) => {
+            post(&Event::Notice {
+                message: format!("WebGPU is not available here ({e}). Training on the CPU."),
+            });
+            Device::Cpu
+        }
+    }
+}
+
+/// Builds a fresh trainer; a GPU that fails to set up (say, a shader that does not compile)
+/// leaves the CPU to do it.
+async fn build(
+    host: &Shared,
+    config: TrainConfig,
+    backend: Backend,
+    post: fn(&Event),
+) -> Result<Trainer, String> {
+    let dataset = host
+        .borrow()
+        .dataset
+        .clone()
+        .ok_or("load a dataset first")?;
+    let device = device_for(host, backend, post).await;
+    let on_gpu = matches!(device, Device::WebGpu(_));
+    match Trainer::on_device(config.clone(), dataset.clone(), device) {
+        Ok(t) => Ok(t),
+        Err(e) if on_gpu => {
+            host.borrow_mut().session.gpu = None;
+            post(&Event::Notice {
+                message: format!("WebGPU could not set up this model ({e}). Training on the CPU."),
+            });
+            Trainer::new(config, dataset).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
+    let post = outbox.post;
+    match command {
+        Command::Train {
+            config,
+            backend,
+            one_step,
+        } => {
+            let existing = host.borrow_mut().session.trainer.take();
+            // Step on an unfinished model continues it; Train always starts afresh.
+            let mut trainer = match existing {
+                Some(t) if one_step && !t.is_finished() => t,
+                _ => match build(host, config, backend, post).await {
+                    Ok(t) => {
+                        post(&Event::SessionStarted {
+                            device: t.device.describe(),
+                            batches_per_epoch: t.batches_per_epoch(),
+                            epochs: t.config.epochs,
+                            train_images: t.splits.train.len(),
+                        });
+                        t
+                    }
+                    Err(message) => {
+                        post(&Event::TrainFailed { message });
+                        set_mode(host, RunMode::Idle, outbox);
+                        return;
+                    }
+                },
+            };
+            if one_step {
+                trainer.request_snapshot();
+                train_one(host, &mut trainer, outbox).await;
+                sync(host, &mut trainer, outbox).await;
+            }
+            let finished = trainer.is_finished();
+            host.borrow_mut().session.trainer = Some(trainer);
+            let mode = match (finished, one_step) {
+                (true, _) => RunMode::Finished,
+                (false, true) => RunMode::Paused,
+                (false, false) => RunMode::Running,
+            };
+            set_mode(host, mode, outbox);
+        }
+        Command::Pause => {
+            let trainer = host.borrow_mut().session.trainer.take();
+            if let Some(mut t) = trainer {
+                sync(host, &mut t, outbox).await;
+                let finished = t.is_finished();
+                host.borrow_mut().session.trainer = Some(t);
+                if !finished {
+                    set_mode(host, RunMode::Paused, outbox);
+                }
+            }
+        }
+        Command::Resume => {
+            let can = host
+                .borrow()
+                .session
+                .trainer
+                .as_ref()
+                .is_some_and(|t| !t.is_finished());
+            if can {
+                set_mode(host, RunMode::Running, outbox);
+            }
+        }
+        Command::Stop => {
+            let trainer = host.borrow_mut().session.trainer.take();
+            if let Some(mut t) = trainer {
+                sync(host, &mut t, outbox).await;
+                outbox.push(t.stop());
+                host.borrow_mut().session.trainer = Some(t);
+                set_mode(host, RunMode::Finished, outbox);
+            }
+        }
+        Command::Reset => {
+            host.borrow_mut().session.trainer = None;
+            set_mode(host, RunMode::Idle, outbox);
+        }
+        Command::Predict {
+            pixels,
+            feature_maps,
+        } => {
+            let trainer = host.borrow_mut().session.trainer.take();
+            let Some(mut t) = trainer else { return };
+            let result = async {
+                let probabilities = t.predict(&pixels).await?;
+                let maps = if feature_maps {
+                    t.feature_maps(&pixels).await?
+                } else {
+                    Vec::new()
+                };
+                Ok::<_, crate::Error>((probabilities, maps))
+            }
+            .await;
+            host.borrow_mut().session.trainer = Some(t);
+            match result {
+                Ok((probabilities, feature_maps)) => post(&Event::Prediction {
+                    probabilities,
+                    feature_maps,
+                }),
+                Err(e) => post(&Event::Notice {
+                    message: format!("could not run the model on that image: {e}"),
+                }),
+            }
+        }
+        Command::LoseDevice => {
+            if let Some(ctx) = host.borrow().session.gpu.clone() {
+                ctx.simulate_loss();
+            }
+        }
+    }
+}
+
+/// Reads back figures still on the GPU, so a paused chart is complete.
+async fn sync(host: &Shared, trainer: &mut Trainer, outbox: &mut Outbox) {
+    match trainer.sync().await {
+        Ok(events) => outbox.push(events),
+        Err(e) if matches!(trainer.device, Device::WebGpu(_)) => {
+            host.borrow_mut().session.gpu = None;
+            match trainer.fall_back(&e.to_string()) {
+                Ok(event) => outbox.push(vec![event]),
+                Err(e) => fail(host, trainer, e.to_string(), outbox),
+            }
+        }
+        Err(e) => fail(host, trainer, e.to_string(), outbox),
+    }
+}
