@@ -6,7 +6,8 @@
 //! Options: --model cnn|mlp|lenet5|deep|wide|cnn-bn  --epochs N  --batch N  --lr X
 //! --seed N  --optimizer sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw
 //! --dataset mnist|fashion  --subset N  --validation N  --augment  --schedule constant|cosine
-//! --gpu (train on the first WebGPU/Vulkan adapter)
+//! --gpu (train on the first WebGPU/Vulkan adapter)  --save FILE (write the model file, which
+//! the browser app opens too)
 //! The data are the gzipped IDX files `make data` puts in www/data/.
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut subset, mut validation, mut augment) = (None, None, false);
     let mut schedule = Schedule::Constant;
     let mut gpu = false;
+    let mut save: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -54,6 +56,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             "--epochs" => epochs = parse(&flag, args.next()),
+            "--save" => {
+                save = Some(
+                    args.next()
+                        .unwrap_or_else(|| usage("--save needs a file name")),
+                )
+            }
             "--batch" => batch = parse(&flag, args.next()),
             "--seed" => seed = parse(&flag, args.next()),
             "--lr" => lr = Some(parse(&flag, args.next())),
@@ -159,6 +167,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => {}
     }))?;
     let seconds = started.elapsed().as_secs_f64();
+    if let Some(path) = save {
+        let file = pollster::block_on(trainer.to_model_file())?;
+        std::fs::write(&path, file.to_bytes()?)?;
+        println!(
+            "model saved to {path} (suggested name {})",
+            file.suggested_name()
+        );
+    }
     let test = test.ok_or("training ended without a test evaluation")?;
     println!(
         "{}",

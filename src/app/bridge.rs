@@ -41,7 +41,8 @@ pub fn spawn(datasets: DatasetState, train: TrainState) {
     let on_message =
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match decode(&event.data()) {
-                Some(event) => apply(event, datasets, train),
+                Some((Event::ModelSaved { name }, Some(buffer))) => download(&name, &buffer),
+                Some((event, _)) => apply(event, datasets, train),
                 None => web_sys::console::error_1(&"unreadable message from the worker".into()),
             }
         });
@@ -58,9 +59,54 @@ pub fn spawn(datasets: DatasetState, train: TrainState) {
     WORKER.with(|w| *w.borrow_mut() = Some(worker));
 }
 
-fn decode(data: &JsValue) -> Option<Event> {
+/// `[json, buffer?]` → the event and the buffer that came with it, if any.
+fn decode(data: &JsValue) -> Option<(Event, Option<ArrayBuffer>)> {
     let parts: Array = data.clone().dyn_into().ok()?;
-    serde_json::from_str(&parts.get(0).as_string()?).ok()
+    let event = serde_json::from_str(&parts.get(0).as_string()?).ok()?;
+    Some((event, parts.get(1).dyn_into().ok()))
+}
+
+/// Offers bytes from the worker as a file download.
+fn download(name: &str, buffer: &ArrayBuffer) {
+    let parts = Array::of1(buffer);
+    let Ok(blob) = web_sys::Blob::new_with_buffer_source_sequence(&parts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(a) = document.and_then(|d| d.create_element("a").ok()) {
+        let a: web_sys::HtmlElement = a.unchecked_into();
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Reads a model file the learner chose or dropped and hands it to the worker.
+pub fn open_model(file: web_sys::File, train: TrainState) {
+    if file.size() > crate::io::model_file::MAX_FILE_BYTES as f64 {
+        train.error.set(Some(format!(
+            "{}: {:.0} MB is too large for a model file",
+            file.name(),
+            file.size() / 1e6
+        )));
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+            Ok(buffer) => send(
+                &Request::OpenModel { name: file.name() },
+                &[buffer.unchecked_into()],
+            ),
+            Err(_) => train.error.set(Some(format!(
+                "{}: the browser could not read this file",
+                file.name()
+            ))),
+        }
+    });
 }
 
 /// Sends a request with the buffers it names; the buffers are transferred, not copied.
@@ -141,6 +187,25 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             }));
         }
         Event::Train { events } => apply_train(events, train),
+        // With its bytes it was handled above; without them there is nothing to save.
+        Event::ModelSaved { .. } => {}
+        Event::ModelOpened {
+            name,
+            config,
+            dataset,
+            history,
+            test_accuracy,
+        } => {
+            train.config.set(config);
+            train.epochs.set(history);
+            train.notice.set(Some(format!(
+                "Opened {name}: trained on {dataset}{}. Draw a digit to try it, or Resume to train it further.",
+                test_accuracy
+                    .map(|a| format!(", {:.2}% test accuracy", 100.0 * a))
+                    .unwrap_or_default()
+            )));
+        }
+        Event::OpenFailed { message } => train.error.set(Some(message)),
         Event::Mode(mode) => train.mode.set(mode),
         Event::Notice { message } => train.notice.set(Some(message)),
         Event::TrainFailed { message } => train.error.set(Some(message)),

@@ -53,6 +53,7 @@ fn open_files(files: FileList, datasets: DatasetState) {
 #[component]
 pub fn DatasetPanel() -> impl IntoView {
     let datasets = expect_context::<DatasetState>();
+    let train = expect_context::<super::state::TrainState>();
     let choice = RwSignal::new(Builtin::Mnist);
 
     // Files dropped anywhere on the page are opened as a dataset.
@@ -60,7 +61,15 @@ pub fn DatasetPanel() -> impl IntoView {
     let drop = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
         if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
-            open_files(files, datasets);
+            // A model file dropped anywhere opens as the current model; anything else is
+            // taken for dataset files.
+            let model = (0..files.length())
+                .filter_map(|i| files.get(i))
+                .find(|f| f.name().ends_with(".safetensors"));
+            match model {
+                Some(file) => bridge::open_model(file, train),
+                None => open_files(files, datasets),
+            }
         }
     });
     on_cleanup(move || {

@@ -97,6 +97,19 @@ pub fn TrainPanel() -> impl IntoView {
                 <button data-testid="reset" title="Forget the trained weights; the next run starts from fresh ones"
                     disabled=move || mode() == RunMode::Running
                     on:click=move |_| { bridge::send(&Request::Reset, &[]); state.clear_run(); }>"Reset weights"</button>
+                <button data-testid="save-model" title="Download the model as a .safetensors file others can open"
+                    disabled=move || matches!(mode(), RunMode::Idle | RunMode::Running)
+                    on:click=move |_| bridge::send(&Request::SaveModel, &[])>"Download model"</button>
+                <label class="file-button" title="Open a model file (.safetensors) made by this app; you can also drop it on the page">
+                    "Open model…"
+                    <input type="file" accept=".safetensors" data-testid="open-model" on:change=move |e| {
+                        let input: web_sys::HtmlInputElement = event_target(&e);
+                        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                            bridge::open_model(file, state);
+                        }
+                        input.set_value("");
+                    }/>
+                </label>
                 <span class="status" data-testid="run-status">{move || match mode() {
                     RunMode::Idle => "idle".to_string(),
                     RunMode::Running => "training…".to_string(),

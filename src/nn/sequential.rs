@@ -247,6 +247,26 @@ impl Sequential {
         all
     }
 
+    /// The names of [`Sequential::weights`] in model files: `layers.<index>.<name>`.
+    pub fn weight_names(&mut self) -> Vec<String> {
+        let mut names = Vec::new();
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            names.extend(
+                layer
+                    .params_mut()
+                    .iter()
+                    .map(|p| format!("layers.{i}.{}", p.name)),
+            );
+            names.extend(
+                layer
+                    .buffers_mut()
+                    .iter()
+                    .map(|(n, _)| format!("layers.{i}.{n}")),
+            );
+        }
+        names
+    }
+
     /// Puts back a snapshot taken with [`Sequential::weights`]. Every shape is checked
     /// before anything changes, so on error the model is untouched.
     pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {

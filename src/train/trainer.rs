@@ -21,6 +21,7 @@ use crate::data::normalize::Normalizer;
 use crate::data::split::{Split, Splits};
 use crate::data::{Dataset, NUM_CLASSES};
 use crate::error::{Error, Result};
+use crate::io::model_file::ModelFile;
 use crate::nn::{penalty, Mode, Sequential};
 use crate::optim::Optimizer;
 use crate::random::{hash32, Rng};
@@ -130,6 +131,8 @@ pub struct Trainer {
     unread: Vec<Pending>,
     /// Host copy at the start of the current epoch (GPU runs only).
     checkpoint: Option<Checkpoint>,
+    /// Test accuracy measured when the run finished.
+    final_test_accuracy: Option<f32>,
 }
 
 impl Trainer {
@@ -145,8 +148,58 @@ impl Trainer {
         dataset: Arc<Dataset>,
         device: Device,
     ) -> Result<Trainer> {
+        Trainer::build(config, dataset, device, None)
+    }
+
+    /// A trainer for a model read from a file: its weights and normalisation, ready to
+    /// predict or to train further (with fresh optimizer state).
+    pub fn from_model_file(
+        file: &ModelFile,
+        dataset: Arc<Dataset>,
+        device: Device,
+    ) -> Result<Trainer> {
+        let weights: Vec<Tensor> = file.weights.iter().map(|(_, t)| t.clone()).collect();
+        Trainer::build(
+            file.config.clone(),
+            dataset,
+            device,
+            Some((&weights, &file.normalizer)),
+        )
+    }
+
+    /// The model file of the current model (weights read back from the GPU if need be).
+    pub async fn to_model_file(&mut self) -> Result<ModelFile> {
+        let names = self.model.weight_names();
+        let mut weights = Vec::with_capacity(names.len());
+        for (name, t) in names.into_iter().zip(self.evaluated_weights()) {
+            weights.push((name, Tensor::from_vec(t.shape().to_vec(), t.read().await?)?));
+        }
+        let test_accuracy = match &self.status {
+            Status::Finished(_) => self.final_test_accuracy,
+            _ => None,
+        };
+        Ok(ModelFile {
+            config: self.config.clone(),
+            normalizer: self.normalizer.clone(),
+            dataset: self.dataset.name.clone(),
+            class_names: self.dataset.class_names.clone(),
+            history: self.history.clone(),
+            test_accuracy,
+            weights,
+        })
+    }
+
+    fn build(
+        config: TrainConfig,
+        dataset: Arc<Dataset>,
+        device: Device,
+        start: Option<(&[Tensor], &Normalizer)>,
+    ) -> Result<Trainer> {
         config.validate()?;
         let mut model = Sequential::build(&config.model, config.seed)?;
+        if let Some((weights, _)) = start {
+            model.set_weights(weights)?;
+        }
         let expected = &config.model.input;
         let have = [dataset.train.rows, dataset.train.cols, 1];
         if expected.as_slice() != have {
@@ -156,7 +209,10 @@ impl Trainer {
             )));
         }
         let splits = config.split.split(&dataset, config.seed)?;
-        let normalizer = Normalizer::fit(config.normalization, &dataset.train, &splits.train);
+        let normalizer = match start {
+            Some((_, n)) => n.clone(),
+            None => Normalizer::fit(config.normalization, &dataset.train, &splits.train),
+        };
         let host_weights = model.weights();
         let host_state = Optimizer::new(config.optimizer, &model).state;
         let resident = match &device {
@@ -208,6 +264,7 @@ impl Trainer {
             snapshot_requested: false,
             unread: Vec::new(),
             checkpoint,
+            final_test_accuracy: None,
         };
         trainer.start_epoch();
         Ok(trainer)
@@ -592,6 +649,7 @@ impl Trainer {
         } else {
             Some(self.evaluate(Split::Test).await?)
         };
+        self.final_test_accuracy = test.as_ref().map(|t| t.accuracy);
         self.status = Status::Finished(reason.clone());
         events.push(TrainEvent::Finished { reason, test });
         Ok(())

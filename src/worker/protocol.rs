@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Builtin, DatasetSummary};
 use crate::train::inference::FeatureMap;
-use crate::train::{TrainConfig, TrainEvent};
+use crate::train::{EpochSummary, TrainConfig, TrainEvent};
 
 /// Where training runs: the learner's choice.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +63,12 @@ pub enum Request {
     },
     /// Test hook: destroy the GPU device now, as a driver crash would.
     LoseDevice,
+    /// Send the current model as a model file.
+    SaveModel,
+    /// Open a model file (its bytes follow the message) in place of the current model.
+    OpenModel {
+        name: String,
+    },
 }
 
 /// One image to show, with its label.
@@ -117,6 +123,23 @@ pub enum Event {
     Prediction {
         probabilities: Vec<f32>,
         feature_maps: Vec<FeatureMap>,
+    },
+    /// The model file's bytes follow the message; `name` is a suggested file name.
+    ModelSaved {
+        name: String,
+    },
+    /// A model file was opened: it is now the current model, paused, ready to predict or
+    /// train on.
+    ModelOpened {
+        name: String,
+        config: TrainConfig,
+        dataset: String,
+        history: Vec<EpochSummary>,
+        test_accuracy: Option<f32>,
+    },
+    /// The file could not be opened; the current model is untouched.
+    OpenFailed {
+        message: String,
     },
 }
 

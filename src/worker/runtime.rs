@@ -35,6 +35,17 @@ fn post(event: &Event) {
     }
 }
 
+/// Posts an event followed by a file's bytes (transferred, not copied).
+pub fn post_with_file(event: &Event, bytes: &[u8]) {
+    let json = serde_json::to_string(event).expect("events always serialise");
+    let array = Uint8Array::from(bytes);
+    let buffer = array.buffer();
+    let message = Array::of2(&JsValue::from_str(&json), &buffer);
+    if let Err(e) = scope().post_message_with_transfer(&message, &Array::of1(&buffer)) {
+        web_sys::console::error_1(&e);
+    }
+}
+
 /// Entry point of the worker binary.
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -112,6 +123,15 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
             feature_maps,
         },
         Request::LoseDevice => Command::LoseDevice,
+        Request::SaveModel => Command::SaveModel,
+        Request::OpenModel { name } => match buffers.into_iter().next() {
+            Some(bytes) => Command::OpenModel { name, bytes },
+            None => {
+                return post(&Event::OpenFailed {
+                    message: format!("{name}: the file's bytes did not arrive"),
+                })
+            }
+        },
     };
     session::submit(state, command, post);
 }

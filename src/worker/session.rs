@@ -39,6 +39,11 @@ pub enum Command {
         feature_maps: bool,
     },
     LoseDevice,
+    SaveModel,
+    OpenModel {
+        name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Default)]
@@ -350,12 +355,75 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
                 }),
             }
         }
+        Command::SaveModel => {
+            let trainer = host.borrow_mut().session.trainer.take();
+            let Some(mut t) = trainer else {
+                return post(&Event::Notice {
+                    message: "there is no model to save yet: train one first".into(),
+                });
+            };
+            let file = t.to_model_file().await;
+            host.borrow_mut().session.trainer = Some(t);
+            match file.and_then(|f| Ok((f.suggested_name(), f.to_bytes()?))) {
+                Ok((name, bytes)) => {
+                    super::runtime::post_with_file(&Event::ModelSaved { name }, &bytes)
+                }
+                Err(e) => post(&Event::Notice {
+                    message: format!("could not save the model: {e}"),
+                }),
+            }
+        }
+        Command::OpenModel { name, bytes } => open_model(host, name, &bytes, outbox).await,
         Command::LoseDevice => {
             if let Some(ctx) = host.borrow().session.gpu.clone() {
                 ctx.simulate_loss();
             }
         }
     }
+}
+
+/// Replaces the current model by the one in a model file, or says why it cannot.
+async fn open_model(host: &Shared, name: String, bytes: &[u8], outbox: &mut Outbox) {
+    let post = outbox.post;
+    let failed = |message: String| {
+        post(&Event::OpenFailed {
+            message: format!("{name}: {message}"),
+        })
+    };
+    let file = match crate::io::model_file::ModelFile::from_bytes(bytes) {
+        Ok(f) => f,
+        Err(e) => return failed(e.to_string()),
+    };
+    let Some(dataset) = host.borrow().dataset.clone() else {
+        return failed("load a dataset first: the model needs images to work on".into());
+    };
+    let backend = if host.borrow().session.gpu.is_some() {
+        Backend::Auto
+    } else {
+        Backend::Cpu
+    };
+    let device = device_for(host, backend, post).await;
+    let trainer = Trainer::from_model_file(&file, dataset.clone(), device)
+        .or_else(|_| Trainer::from_model_file(&file, dataset.clone(), Device::Cpu));
+    let trainer = match trainer {
+        Ok(t) => t,
+        Err(e) => return failed(e.to_string()),
+    };
+    post(&Event::SessionStarted {
+        device: trainer.device.describe(),
+        batches_per_epoch: trainer.batches_per_epoch(),
+        epochs: trainer.config.epochs,
+        train_images: trainer.splits.train.len(),
+    });
+    post(&Event::ModelOpened {
+        name,
+        config: file.config.clone(),
+        dataset: file.dataset.clone(),
+        history: file.history.clone(),
+        test_accuracy: file.test_accuracy,
+    });
+    host.borrow_mut().session.trainer = Some(trainer);
+    set_mode(host, RunMode::Paused, outbox);
 }
 
 /// Reads back figures still on the GPU, so a paused chart is complete.

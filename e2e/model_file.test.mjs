@@ -1,0 +1,83 @@
+// Model files in real Chromium: train briefly, download the model, reload the page, open the
+// file, and get the same prediction for the same drawn digit. A broken file is refused with a
+// message and leaves the model alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { serve } from './serve.mjs';
+import { launch, openPage, screenshot, ARTEFACTS } from './browser.mjs';
+
+let server, url, browser, page, problems;
+
+before(async () => {
+  ({ server, url } = await serve(new URL('../dist', import.meta.url).pathname));
+  browser = await launch();
+  ({ page, problems } = await openPage(browser, url));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const text = (id) => page.getByTestId(id).textContent();
+const set = async (id, value) => {
+  await page.getByTestId(id).fill(String(value));
+  await page.getByTestId(id).press('Tab');
+};
+
+/** Draws a "7" on the pad and returns the probabilities the model gives it. */
+async function drawAndRead() {
+  await page.getByTestId('pad-clear').click();
+  await page.getByTestId('pad').scrollIntoViewIfNeeded();
+  const pad = await page.getByTestId('pad').boundingBox();
+  const at = (x, y) => [pad.x + (x * pad.width) / 28, pad.y + (y * pad.height) / 28];
+  await page.mouse.move(...at(7, 6));
+  await page.mouse.down();
+  for (let x = 8; x <= 21; x += 1) await page.mouse.move(...at(x, 6));
+  for (let k = 1; k <= 16; k += 1) await page.mouse.move(...at(21 - k * 0.5, 6 + k));
+  await page.mouse.up();
+  await page.getByTestId('prediction').filter({ hasText: 'The model says' }).waitFor({ timeout: 30_000 });
+  return page.getByTestId('probabilities').textContent();
+}
+
+test('download, reload, open: the same prediction', async () => {
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
+  await set('cfg-subset', 1000);
+  await set('cfg-validation', 500);
+  await set('cfg-epochs', 1);
+  await set('cfg-batch', 16);
+  await set('cfg-lr', 0.003);
+  await page.getByTestId('cfg-backend').selectOption('cpu');
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
+  const before = await drawAndRead();
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
+  const name = download.suggestedFilename();
+  assert.match(name, /^mnist-9layers-\d+params-\d+\.\d+pct\.safetensors$/);
+  const path = `${ARTEFACTS}${name}`;
+  await download.saveAs(path);
+  const bytes = readFileSync(path);
+  console.log(`# figure: model file ${name}: ${bytes.length} bytes`);
+
+  await page.reload();
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  await page.getByTestId('open-model').setInputFiles(path);
+  await page.getByTestId('notice').filter({ hasText: `Opened ${name}` }).waitFor({ timeout: 30_000 });
+  assert.equal(await text('run-status'), 'paused');
+  const after = await drawAndRead();
+  assert.equal(after, before, 'the reopened model gives the same probabilities');
+  await screenshot(page, 'model-reopened');
+
+  // A broken file: clear message, the opened model stays.
+  await page.getByTestId('open-model').setInputFiles({
+    name: 'broken.safetensors',
+    mimeType: 'application/octet-stream',
+    buffer: bytes.subarray(0, bytes.length - 50),
+  });
+  await page.getByTestId('train-error').filter({ hasText: 'broken.safetensors: not a usable model file: it is truncated' }).waitFor();
+  assert.equal(await drawAndRead(), before, 'the model in the app is untouched');
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,3 @@
+//! Files that leave the app: trained models.
+
+pub mod model_file;

@@ -1,0 +1,228 @@
+//! The model file: weights as a safetensors file, and in its JSON metadata everything else a
+//! reader needs — architecture and hyper-parameters (the whole `TrainConfig`), normalisation
+//! statistics, dataset and class names, the per-epoch history and a format version.
+//!
+//! Tensor names are `layers.<index>.<name>`: `weight` and `bias` for Dense (`[in, out]`,
+//! `[out]`) and Conv2D (`[kh, kw, c_in, c_out]`, i.e. HWIO, `[c_out]`); `gamma`, `beta`,
+//! `running_mean` and `running_var` for BatchNorm (`[channels]`). All f32, little-endian.
+//! Inputs are NHWC (`[batch, 28, 28, 1]`).
+//!
+//! Loading never trusts the file: sizes are bounded before anything is allocated, the
+//! architecture is rebuilt from the config and every tensor must match it in name and shape,
+//! and non-finite weights are refused. On any error nothing in the app changes.
+
+use std::collections::BTreeMap;
+
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::data::normalize::Normalizer;
+use crate::error::{Error, Result};
+use crate::nn::Sequential;
+use crate::tensor::Tensor;
+use crate::train::{EpochSummary, TrainConfig};
+
+/// The `format` metadata value that marks our files.
+pub const FORMAT: &str = "trainer-model";
+/// The version this build writes; it reads every version up to it.
+pub const VERSION: u32 = 1;
+/// Files larger than this are refused before they are read (far above any model here).
+pub const MAX_FILE_BYTES: usize = 256 << 20;
+
+/// Everything a model file holds.
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    pub config: TrainConfig,
+    pub normalizer: Normalizer,
+    pub dataset: String,
+    pub class_names: Vec<String>,
+    pub history: Vec<EpochSummary>,
+    /// Test-set accuracy when the run finished, if it was measured.
+    pub test_accuracy: Option<f32>,
+    /// `(name, tensor)` in the model's order (see [`named_weights`]).
+    pub weights: Vec<(String, Tensor)>,
+}
+
+/// The model's parameters and buffers with their file names, in [`Sequential::weights`] order.
+pub fn named_weights(model: &mut Sequential) -> Vec<(String, Tensor)> {
+    let names = model.weight_names();
+    names.into_iter().zip(model.weights()).collect()
+}
+
+fn bad(detail: impl std::fmt::Display) -> Error {
+    Error::Config(format!("not a usable model file: {detail}"))
+}
+
+/// The safetensors parser's complaint in plain words.
+fn explain(e: SafeTensorError, bytes: &[u8]) -> Error {
+    let claimed = bytes
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+    bad(match e {
+        SafeTensorError::HeaderTooSmall => "it is too short to be a model file".to_string(),
+        SafeTensorError::HeaderTooLarge | SafeTensorError::InvalidHeaderLength => format!(
+            "it claims a header of {} bytes, more than it holds or than any model needs",
+            claimed.unwrap_or(0)
+        ),
+        SafeTensorError::InvalidHeader(_) | SafeTensorError::InvalidHeaderDeserialization(_) => {
+            "its header is not the JSON of a safetensors file".to_string()
+        }
+        SafeTensorError::MetadataIncompleteBuffer => {
+            "it is truncated (or has extra bytes): its tensors do not add up to its size"
+                .to_string()
+        }
+        other => format!("its tensor table is inconsistent ({other:?})"),
+    })
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("model metadata always serialises")
+}
+
+impl ModelFile {
+    /// The file's bytes (weights must be on the CPU: read them back first on a GPU).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut meta = hashbrown::HashMap::new();
+        meta.insert("format".to_string(), FORMAT.to_string());
+        meta.insert("format_version".to_string(), VERSION.to_string());
+        meta.insert("config".to_string(), json(&self.config));
+        meta.insert("normalizer".to_string(), json(&self.normalizer));
+        meta.insert("dataset".to_string(), self.dataset.clone());
+        meta.insert("class_names".to_string(), json(&self.class_names));
+        meta.insert("history".to_string(), json(&self.history));
+        meta.insert("test_accuracy".to_string(), json(&self.test_accuracy));
+        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = self
+            .weights
+            .iter()
+            .map(|(name, t)| {
+                let data: Vec<u8> = t.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
+                (name.clone(), data, t.shape().to_vec())
+            })
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(name, data, shape)| {
+                safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), data)
+                    .map(|v| (name.clone(), v))
+                    .map_err(|e| Error::Config(format!("tensor {name}: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        safetensors::serialize(views, Some(meta))
+            .map_err(|e| Error::Config(format!("could not write the model file: {e}")))
+    }
+
+    /// Reads and checks a model file (see the module notes for what is checked).
+    pub fn from_bytes(bytes: &[u8]) -> Result<ModelFile> {
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(bad(format!(
+                "{} MB is larger than the {} MB a model file may be",
+                bytes.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            )));
+        }
+        // safetensors bounds the header (100 MB) and checks every offset against the buffer
+        // we already hold before it allocates anything.
+        let file = SafeTensors::deserialize(bytes).map_err(|e| explain(e, bytes))?;
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| explain(e, bytes))?;
+        let meta: BTreeMap<String, String> = header
+            .metadata()
+            .clone()
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default();
+        let field = |key: &str| {
+            meta.get(key)
+                .ok_or_else(|| bad(format!("the metadata has no \"{key}\"")))
+        };
+        if field("format")? != FORMAT {
+            return Err(bad(
+                "it is a safetensors file, but not one made by this app",
+            ));
+        }
+        let version: u32 = field("format_version")?
+            .parse()
+            .map_err(|_| bad("its format version is not a number"))?;
+        if version > VERSION {
+            return Err(bad(format!(
+                "it was made by a newer version of the app (format {version}); this one reads up to format {VERSION}"
+            )));
+        }
+        fn parse<T: DeserializeOwned>(key: &str, text: &str) -> Result<T> {
+            serde_json::from_str(text).map_err(|e| bad(format!("its {key} cannot be read: {e}")))
+        }
+        let config: TrainConfig = parse("config", field("config")?)?;
+        config.validate().map_err(|e| bad(e.to_string()))?;
+        let normalizer: Normalizer = parse("normalizer", field("normalizer")?)?;
+        let class_names: Vec<String> = parse("class_names", field("class_names")?)?;
+        let history: Vec<EpochSummary> = parse("history", field("history")?)?;
+        let test_accuracy: Option<f32> = match meta.get("test_accuracy") {
+            Some(t) => parse("test_accuracy", t)?,
+            None => None,
+        };
+        // Rebuild the architecture: every tensor it has must be in the file, with its shape.
+        let mut model = Sequential::build(&config.model, config.seed)
+            .map_err(|e| bad(format!("its architecture cannot be built: {e}")))?;
+        let expected = named_weights(&mut model);
+        if file.len() != expected.len() {
+            return Err(bad(format!(
+                "it holds {} tensors but its architecture has {}",
+                file.len(),
+                expected.len()
+            )));
+        }
+        let mut weights = Vec::with_capacity(expected.len());
+        for (name, want) in expected {
+            let view = file
+                .tensor(&name)
+                .map_err(|_| bad(format!("the tensor {name} is missing")))?;
+            if view.dtype() != Dtype::F32 {
+                return Err(bad(format!("{name} is {:?}, not F32", view.dtype())));
+            }
+            if view.shape() != want.shape() {
+                return Err(bad(format!(
+                    "{name} has shape {:?} but the architecture needs {:?}",
+                    view.shape(),
+                    want.shape()
+                )));
+            }
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(bad(format!(
+                    "{name}[{i}] is {} (not a finite number)",
+                    values[i]
+                )));
+            }
+            weights.push((name, Tensor::from_vec(want.shape().to_vec(), values)?));
+        }
+        Ok(ModelFile {
+            config,
+            normalizer,
+            dataset: field("dataset")?.clone(),
+            class_names,
+            history,
+            test_accuracy,
+            weights,
+        })
+    }
+
+    /// A file name that says what is inside: dataset, architecture, accuracy.
+    pub fn suggested_name(&self) -> String {
+        let params = self.config.model.param_count().unwrap_or(0);
+        let arch = format!("{}layers-{params}params", self.config.model.layers.len());
+        let accuracy = self
+            .test_accuracy
+            .or(self.history.last().map(|h| h.val_accuracy))
+            .map(|a| format!("-{:.2}pct", 100.0 * a))
+            .unwrap_or_default();
+        let slug: String = self
+            .dataset
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        format!("{slug}-{arch}{accuracy}.safetensors")
+    }
+}
