@@ -52,3 +52,19 @@ fi
 # Everything is fetched once; later cargo runs (and Trunk's) can then work offline.
 step "cargo fetch"
 cargo fetch --quiet
+
+# Python interop checkers (PyPI, pinned) in a virtualenv inside the build folder. Debian's
+# python3-venv provides venv where the system Python lacks it.
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  step "apt-get install python3-venv"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
+if ! cmp -s tests/python/requirements.txt build/venv/requirements.txt; then
+  step "python venv: $(tr '\n' ' ' < tests/python/requirements.txt)"
+  rm -rf build/venv
+  python3 -m venv build/venv
+  build/venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+  cp tests/python/requirements.txt build/venv/requirements.txt
+fi

@@ -25,6 +25,9 @@ cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warning
 layer "native: cargo test"
 cargo test --quiet
 
+layer "interop: Python's safetensors + numpy read the model files cargo test wrote"
+build/venv/bin/python tests/python/check_model_file.py build/interop
+
 layer "wasm: cargo test in headless Chromium (CPU kernels, and WebGPU on SwiftShader)"
 cargo test --target wasm32-unknown-unknown --test browser --test kernels_gpu
 

@@ -257,3 +257,33 @@ fn mutated_files_never_crash_the_loader() {
     println!("# figure: {runs} mutated model files: {refused} refused with an error, {accepted} accepted (harmless flips), no crash");
     assert_eq!(accepted + refused, runs);
 }
+
+#[test]
+fn files_for_the_python_interop_check() {
+    // scripts/test.sh then reads these with Python's safetensors + numpy
+    // (tests/python/check_model_file.py): documented names and shapes, same probabilities.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/build/interop");
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, preset) in [
+        ("mlp", trainer::nn::presets::Preset::Mlp),
+        ("cnn", trainer::nn::presets::Preset::DefaultCnn),
+    ] {
+        let mut c = TrainConfig::for_preset(preset, 1, 3);
+        c.batch_size = 16;
+        c.split.validation = 32;
+        let mut t = Trainer::new(c, dataset()).unwrap();
+        for _ in 0..4 {
+            block_on(t.step()).unwrap();
+        }
+        let bytes = block_on(t.to_model_file()).unwrap().to_bytes().unwrap();
+        std::fs::write(format!("{dir}/{name}.safetensors"), bytes).unwrap();
+        let test = t.dataset.test.clone();
+        let pixels: Vec<Vec<u8>> = (0..8).map(|i| test.image(i).to_vec()).collect();
+        let probabilities: Vec<Vec<f32>> = pixels
+            .iter()
+            .map(|p| block_on(t.predict(p)).unwrap())
+            .collect();
+        let reference = serde_json::json!({ "pixels": pixels, "probabilities": probabilities });
+        std::fs::write(format!("{dir}/{name}.json"), reference.to_string()).unwrap();
+    }
+}
