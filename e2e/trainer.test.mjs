@@ -88,6 +88,9 @@ test('the default CNN trains one epoch on 2000 images on the CPU', async () => {
   assert.deepEqual(layers.slice(0, 3), ['24×24×8', '24×24×8', '12×12×8']);
   const device = await trainOneEpoch('cpu');
   assert.equal(device, 'Training on CPU');
+  const coach = await text('coach');
+  assert.doesNotMatch(coach, /Train a model and the coach/);
+  console.log(`# figure: coach after 1 CPU epoch: ${coach.slice(5, 200)}`);
   await page.getByTestId('filter-grid').waitFor();
   await screenshot(page, 'trainer-cpu');
 });

@@ -22,7 +22,7 @@ use draw_pad::DrawPad;
 use model_builder::ModelBuilder;
 use state::{DatasetState, TrainState};
 use train_panel::TrainPanel;
-use watch::{Curves, Evaluation, FilterView, Histograms};
+use watch::{Coach, Curves, Evaluation, FilterView, Histograms};
 
 /// Entry point of the page binary.
 pub fn start() {
@@ -61,6 +61,7 @@ fn App() -> impl IntoView {
                 <ConfigPanel/>
             </div>
             <TrainPanel/>
+            <Coach/>
             <Curves/>
             <div class="two-columns">
                 <DrawPad/>

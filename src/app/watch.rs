@@ -303,3 +303,39 @@ pub fn Evaluation() -> impl IntoView {
         </section>
     }
 }
+
+/// The coach's reading of the run so far.
+#[component]
+pub fn Coach() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let advice = Memo::new(move |_| {
+        let finished = state.finished.get().map(|(r, _)| r);
+        state.steps.with(|steps| {
+            state.epochs.with(|epochs| {
+                state.snapshot.with(|snapshot| {
+                    crate::train::coach::advise(steps, epochs, snapshot.as_ref(), finished.as_ref())
+                })
+            })
+        })
+    });
+    view! {
+        <section class="card" data-testid="coach">
+            <h2>"Coach"</h2>
+            {move || {
+                let advice = advice.get();
+                if advice.is_empty() {
+                    let has_run = state.steps.with(|s| !s.is_empty());
+                    view! { <p class="muted" data-testid="coach-none">{if has_run {
+                        "Nothing worrying in the curves so far."
+                    } else {
+                        "Train a model and the coach will read its curves here."
+                    }}</p> }.into_any()
+                } else {
+                    view! { <ul class="coach">{advice.into_iter().map(|a| view! {
+                        <li data-testid=format!("coach-{:?}", a.finding)>{a.message}</li>
+                    }).collect_view()}</ul> }.into_any()
+                }
+            }}
+        </section>
+    }
+}

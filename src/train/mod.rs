@@ -2,6 +2,7 @@
 //! [`TrainEvent`]s. The same loop runs natively (the command-line example) and in the
 //! browser's worker.
 
+pub mod coach;
 pub mod config;
 pub mod events;
 pub mod inference;
