@@ -61,6 +61,9 @@ test('download, reload, open: the same prediction', async () => {
   await download.saveAs(path);
   const bytes = readFileSync(path);
   console.log(`# figure: model file ${name}: ${bytes.length} bytes`);
+  const [onnx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-onnx').click()]);
+  assert.equal(onnx.suggestedFilename(), name.replace('.safetensors', '.onnx'));
+  await onnx.saveAs(`${ARTEFACTS}${onnx.suggestedFilename()}`);
 
   await page.reload();
   await page.getByTestId('count-train').waitFor({ timeout: 120_000 });

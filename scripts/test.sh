@@ -27,6 +27,8 @@ cargo test --quiet
 
 layer "interop: Python's safetensors + numpy read the model files cargo test wrote"
 build/venv/bin/python tests/python/check_model_file.py build/interop
+layer "interop: onnx.checker and onnxruntime run the ONNX exports cargo test wrote"
+build/venv/bin/python tests/python/check_onnx.py build/interop
 
 layer "wasm: cargo test in headless Chromium (CPU kernels, and WebGPU on SwiftShader)"
 cargo test --target wasm32-unknown-unknown --test browser --test kernels_gpu

@@ -100,6 +100,9 @@ pub fn TrainPanel() -> impl IntoView {
                 <button data-testid="save-model" title="Download the model as a .safetensors file others can open"
                     disabled=move || matches!(mode(), RunMode::Idle | RunMode::Running)
                     on:click=move |_| bridge::send(&Request::SaveModel, &[])>"Download model"</button>
+                <button data-testid="export-onnx" title="Download the model's inference graph as ONNX, for onnxruntime, Netron and other tools"
+                    disabled=move || matches!(mode(), RunMode::Idle | RunMode::Running)
+                    on:click=move |_| bridge::send(&Request::ExportOnnx, &[])>"Export ONNX"</button>
                 <label class="file-button" title="Open a model file (.safetensors) made by this app; you can also drop it on the page">
                     "Open model…"
                     <input type="file" accept=".safetensors" data-testid="open-model" on:change=move |e| {

@@ -65,6 +65,8 @@ pub enum Request {
     LoseDevice,
     /// Send the current model as a model file.
     SaveModel,
+    /// Send the current model's inference graph as an ONNX file.
+    ExportOnnx,
     /// Open a model file (its bytes follow the message) in place of the current model.
     OpenModel {
         name: String,

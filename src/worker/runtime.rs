@@ -123,7 +123,8 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
             feature_maps,
         },
         Request::LoseDevice => Command::LoseDevice,
-        Request::SaveModel => Command::SaveModel,
+        Request::SaveModel => Command::SaveModel { onnx: false },
+        Request::ExportOnnx => Command::SaveModel { onnx: true },
         Request::OpenModel { name } => match buffers.into_iter().next() {
             Some(bytes) => Command::OpenModel { name, bytes },
             None => {

@@ -39,7 +39,10 @@ pub enum Command {
         feature_maps: bool,
     },
     LoseDevice,
-    SaveModel,
+    /// The model file, or with `onnx` its ONNX export.
+    SaveModel {
+        onnx: bool,
+    },
     OpenModel {
         name: String,
         bytes: Vec<u8>,
@@ -355,7 +358,7 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
                 }),
             }
         }
-        Command::SaveModel => {
+        Command::SaveModel { onnx } => {
             let trainer = host.borrow_mut().session.trainer.take();
             let Some(mut t) = trainer else {
                 return post(&Event::Notice {
@@ -364,7 +367,18 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
             };
             let file = t.to_model_file().await;
             host.borrow_mut().session.trainer = Some(t);
-            match file.and_then(|f| Ok((f.suggested_name(), f.to_bytes()?))) {
+            let saved = file.and_then(|f| {
+                let name = f.suggested_name();
+                if onnx {
+                    Ok((
+                        name.replace(".safetensors", ".onnx"),
+                        crate::io::onnx::export(&f)?,
+                    ))
+                } else {
+                    Ok((name, f.to_bytes()?))
+                }
+            });
+            match saved {
                 Ok((name, bytes)) => {
                     super::runtime::post_with_file(&Event::ModelSaved { name }, &bytes)
                 }
