@@ -84,3 +84,40 @@ test('download, reload, open: the same prediction', async () => {
   assert.equal(await drawAndRead(), before, 'the model in the app is untouched');
   assert.deepEqual(problems, []);
 });
+
+test('snapshots survive a reload, then continue the run exactly', async () => {
+  const rows = () => page.locator('[data-testid=snapshot-list] tr').count();
+  await page.getByTestId('reset').click();
+  await set('cfg-subset', 1000);
+  await set('cfg-epochs', 2);
+  await set('cfg-ema', 0);
+  await set('cfg-snapshot-every', 1);
+  await page.getByTestId('cfg-backend').selectOption('cpu');
+  const before = await rows();
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=snapshot-list] tr').length === n + 2, before);
+  const straight = await text('val-accuracy-2');
+
+  await page.reload();
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  await page.getByTestId('resume-offer').waitFor();
+  assert.equal(await rows(), before + 2, 'the snapshots are still there after a reload');
+  // Newest first: the epoch-2 snapshot, then epoch 1.
+  const epochOne = page.locator('[data-testid=snapshot-list] tr').nth(1);
+  assert.match(await epochOne.textContent(), /epoch1\.safetensors.*epoch 1/);
+  await epochOne.getByTestId('snapshot-restore').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'paused', null, { timeout: 30_000 });
+  await page.getByTestId('val-accuracy-1').waitFor();
+  await page.getByTestId('resume').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
+  assert.equal(await text('val-accuracy-2'), straight, 'the resumed run ends where the uninterrupted one did');
+  await screenshot(page, 'snapshot-resumed');
+
+  while ((await rows()) > 0) {
+    const n = await rows();
+    await page.locator('[data-testid=snapshot-delete]').first().click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=snapshot-list] tr').length === n - 1, n);
+  }
+  assert.deepEqual(problems, []);
+});

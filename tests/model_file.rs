@@ -287,3 +287,41 @@ fn files_for_the_python_interop_check() {
         std::fs::write(format!("{dir}/{name}.json"), reference.to_string()).unwrap();
     }
 }
+
+#[test]
+fn a_snapshot_continues_the_run_exactly() {
+    // Two epochs straight, against one epoch, a snapshot (weights + optimizer state), a
+    // fresh trainer from the file, and the second epoch: the same losses, bit for bit.
+    let mut c = config();
+    c.epochs = 2;
+    let losses = |t: &mut Trainer, out: &mut Vec<u32>, until: usize| {
+        while t.epochs_done() < until && !t.is_finished() {
+            for e in block_on(t.step()).unwrap() {
+                if let trainer::train::TrainEvent::Step(s) = e {
+                    out.push(s.loss.to_bits());
+                }
+            }
+        }
+    };
+    let mut straight = Vec::new();
+    let mut t = Trainer::new(c.clone(), dataset()).unwrap();
+    losses(&mut t, &mut straight, 2);
+
+    let mut resumed = Vec::new();
+    let mut first = Trainer::new(c, dataset()).unwrap();
+    losses(&mut first, &mut resumed, 1);
+    let bytes = block_on(first.to_model_file_with(true))
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    let file = ModelFile::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        file.optimizer.as_ref().unwrap().tensors.len(),
+        6,
+        "optimizer state for each of the 6 parameters"
+    );
+    let mut second = Trainer::from_model_file(&file, dataset(), Device::Cpu).unwrap();
+    assert_eq!(second.epochs_done(), 1);
+    losses(&mut second, &mut resumed, 2);
+    assert_eq!(resumed, straight);
+}

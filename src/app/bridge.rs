@@ -41,7 +41,16 @@ pub fn spawn(datasets: DatasetState, train: TrainState) {
     let on_message =
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match decode(&event.data()) {
-                Some((Event::ModelSaved { name }, Some(buffer))) => download(&name, &buffer),
+                Some((Event::ModelSaved { name, epoch: None }, Some(buffer))) => {
+                    download(&name, &buffer)
+                }
+                Some((
+                    Event::ModelSaved {
+                        name,
+                        epoch: Some(epoch),
+                    },
+                    Some(buffer),
+                )) => super::snapshots::store(name, epoch, buffer, train),
                 Some((event, _)) => apply(event, datasets, train),
                 None => web_sys::console::error_1(&"unreadable message from the worker".into()),
             }

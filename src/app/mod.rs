@@ -9,6 +9,7 @@ mod draw_pad;
 mod images;
 mod model_builder;
 mod sample_grid;
+mod snapshots;
 mod state;
 mod train_panel;
 mod url_state;
@@ -20,6 +21,7 @@ use config_panel::ConfigPanel;
 use dataset_panel::DatasetPanel;
 use draw_pad::DrawPad;
 use model_builder::ModelBuilder;
+use snapshots::SnapshotPanel;
 use state::{DatasetState, TrainState};
 use train_panel::TrainPanel;
 use watch::{Coach, Curves, Evaluation, FilterView, Histograms};
@@ -61,6 +63,7 @@ fn App() -> impl IntoView {
                 <ConfigPanel/>
             </div>
             <TrainPanel/>
+            <SnapshotPanel/>
             <Coach/>
             <Curves/>
             <div class="two-columns">

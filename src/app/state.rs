@@ -70,6 +70,9 @@ pub struct TrainState {
     pub finished: RwSignal<Option<(FinishReason, Option<EvalReport>)>>,
     pub prediction: RwSignal<Option<Vec<f32>>>,
     pub feature_maps: RwSignal<Vec<FeatureMap>>,
+    /// Save a snapshot every this many epochs (0: never), and the snapshots stored.
+    pub snapshot_every: RwSignal<usize>,
+    pub snapshots: RwSignal<Vec<super::snapshots::SnapshotInfo>>,
 }
 
 impl TrainState {
@@ -90,6 +93,8 @@ impl TrainState {
             finished: RwSignal::new(None),
             prediction: RwSignal::new(None),
             feature_maps: RwSignal::new(Vec::new()),
+            snapshot_every: RwSignal::new(1),
+            snapshots: RwSignal::new(Vec::new()),
         }
     }
 

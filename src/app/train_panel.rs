@@ -40,14 +40,29 @@ pub fn TrainPanel() -> impl IntoView {
     let request = move |step: bool| {
         let config = state.config.get_untracked();
         let backend = state.backend.get_untracked();
+        let snapshot_every = state.snapshot_every.get_untracked();
         state.error.set(None);
         if step {
-            bridge::send(&Request::Step { config, backend }, &[]);
+            bridge::send(
+                &Request::Step {
+                    config,
+                    backend,
+                    snapshot_every,
+                },
+                &[],
+            );
         } else {
             // The old run's figures go now, so nothing on screen mixes two runs.
             state.clear_run();
             state.mode.set(RunMode::Running);
-            bridge::send(&Request::Train { config, backend }, &[]);
+            bridge::send(
+                &Request::Train {
+                    config,
+                    backend,
+                    snapshot_every,
+                },
+                &[],
+            );
         }
     };
 

@@ -41,6 +41,16 @@ pub struct ModelFile {
     pub test_accuracy: Option<f32>,
     /// `(name, tensor)` in the model's order (see [`named_weights`]).
     pub weights: Vec<(String, Tensor)>,
+    /// Snapshots only: the optimizer's state, so training continues exactly.
+    pub optimizer: Option<OptimizerState>,
+}
+
+/// The optimizer's tensors per parameter (in `Sequential::params` order), stored as
+/// `optimizer.<param>.<slot>`, and its update count (metadata `optimizer_steps`).
+#[derive(Debug, Clone)]
+pub struct OptimizerState {
+    pub steps: u64,
+    pub tensors: Vec<Vec<Tensor>>,
 }
 
 /// The model's parameters and buffers with their file names, in [`Sequential::weights`] order.
@@ -91,8 +101,16 @@ impl ModelFile {
         meta.insert("class_names".to_string(), json(&self.class_names));
         meta.insert("history".to_string(), json(&self.history));
         meta.insert("test_accuracy".to_string(), json(&self.test_accuracy));
-        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = self
-            .weights
+        let mut all = self.weights.clone();
+        if let Some(o) = &self.optimizer {
+            meta.insert("optimizer_steps".to_string(), o.steps.to_string());
+            for (p, slots) in o.tensors.iter().enumerate() {
+                for (k, t) in slots.iter().enumerate() {
+                    all.push((format!("optimizer.{p}.{k}"), t.clone()));
+                }
+            }
+        }
+        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = all
             .iter()
             .map(|(name, t)| {
                 let data: Vec<u8> = t.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -162,26 +180,42 @@ impl ModelFile {
         let mut model = Sequential::build(&config.model, config.seed)
             .map_err(|e| bad(format!("its architecture cannot be built: {e}")))?;
         let expected = named_weights(&mut model);
-        if file.len() != expected.len() {
+        // A snapshot also holds the optimizer's tensors: one set per parameter.
+        let steps: Option<u64> = match meta.get("optimizer_steps") {
+            Some(s) => Some(
+                s.parse()
+                    .map_err(|_| bad("optimizer_steps is not a number"))?,
+            ),
+            None => None,
+        };
+        let slots = if steps.is_some() {
+            config.optimizer.state_len()
+        } else {
+            0
+        };
+        let param_shapes: Vec<Vec<usize>> = model
+            .params()
+            .iter()
+            .map(|(_, p)| p.value.shape().to_vec())
+            .collect();
+        let total = expected.len() + slots * param_shapes.len();
+        if file.len() != total {
             return Err(bad(format!(
-                "it holds {} tensors but its architecture has {}",
-                file.len(),
-                expected.len()
+                "it holds {} tensors but its architecture (and optimizer) has {total}",
+                file.len()
             )));
         }
-        let mut weights = Vec::with_capacity(expected.len());
-        for (name, want) in expected {
+        let read = |name: &str, shape: &[usize]| -> Result<Tensor> {
             let view = file
-                .tensor(&name)
+                .tensor(name)
                 .map_err(|_| bad(format!("the tensor {name} is missing")))?;
             if view.dtype() != Dtype::F32 {
                 return Err(bad(format!("{name} is {:?}, not F32", view.dtype())));
             }
-            if view.shape() != want.shape() {
+            if view.shape() != shape {
                 return Err(bad(format!(
-                    "{name} has shape {:?} but the architecture needs {:?}",
-                    view.shape(),
-                    want.shape()
+                    "{name} has shape {:?} but the architecture needs {shape:?}",
+                    view.shape()
                 )));
             }
             let values: Vec<f32> = view
@@ -195,7 +229,27 @@ impl ModelFile {
                     values[i]
                 )));
             }
-            weights.push((name, Tensor::from_vec(want.shape().to_vec(), values)?));
+            Tensor::from_vec(shape.to_vec(), values)
+        };
+        let optimizer = match steps {
+            Some(steps) => Some(OptimizerState {
+                steps,
+                tensors: param_shapes
+                    .iter()
+                    .enumerate()
+                    .map(|(p, shape)| {
+                        (0..slots)
+                            .map(|k| read(&format!("optimizer.{p}.{k}"), shape))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            }),
+            None => None,
+        };
+        let mut weights = Vec::with_capacity(expected.len());
+        for (name, want) in expected {
+            let tensor = read(&name, want.shape())?;
+            weights.push((name, tensor));
         }
         Ok(ModelFile {
             config,
@@ -205,6 +259,7 @@ impl ModelFile {
             history,
             test_accuracy,
             weights,
+            optimizer,
         })
     }
 

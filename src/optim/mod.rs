@@ -100,7 +100,7 @@ impl OptimizerSpec {
     }
 
     /// How many state tensors it keeps per parameter.
-    fn state_len(&self) -> usize {
+    pub fn state_len(&self) -> usize {
         match self {
             OptimizerSpec::Sgd => 0,
             OptimizerSpec::Momentum { .. }

@@ -21,7 +21,7 @@ use crate::data::normalize::Normalizer;
 use crate::data::split::{Split, Splits};
 use crate::data::{Dataset, NUM_CLASSES};
 use crate::error::{Error, Result};
-use crate::io::model_file::ModelFile;
+use crate::io::model_file::{ModelFile, OptimizerState};
 use crate::nn::{penalty, Mode, Sequential};
 use crate::optim::Optimizer;
 use crate::random::{hash32, Rng};
@@ -159,12 +159,53 @@ impl Trainer {
         device: Device,
     ) -> Result<Trainer> {
         let weights: Vec<Tensor> = file.weights.iter().map(|(_, t)| t.clone()).collect();
-        Trainer::build(
+        let mut trainer = Trainer::build(
             file.config.clone(),
             dataset,
             device,
-            Some((&weights, &file.normalizer)),
-        )
+            Some((&weights, &file.normalizer, file.optimizer.as_ref())),
+        )?;
+        if file.optimizer.is_some() {
+            // Continue the run where the snapshot was taken: same epoch, same schedule.
+            let done = file.history.len().min(trainer.config.epochs);
+            trainer.history = file.history[..done].to_vec();
+            trainer.epoch = done;
+            trainer.batches = done * trainer.batches_per_epoch();
+            trainer.updates = done * trainer.updates_per_epoch();
+            if let Some(c) = &mut trainer.checkpoint {
+                c.epoch = done;
+                c.batches = trainer.batches;
+                c.updates = trainer.updates;
+                c.optimizer_steps = trainer.optimizer.steps;
+            }
+            trainer.start_epoch();
+        }
+        Ok(trainer)
+    }
+
+    /// The model file of the current model (weights read back from the GPU if need be);
+    /// with `with_optimizer`, a snapshot that can continue the run exactly.
+    pub async fn to_model_file_with(&mut self, with_optimizer: bool) -> Result<ModelFile> {
+        let mut file = self.to_model_file().await?;
+        if with_optimizer {
+            // A snapshot continues training: it holds the live weights, not their average.
+            for ((_, slot), t) in file.weights.iter_mut().zip(self.model.weights()) {
+                *slot = Tensor::from_vec(t.shape().to_vec(), t.read().await?)?;
+            }
+            let mut tensors = Vec::with_capacity(self.optimizer.state.len());
+            for slots in &self.optimizer.state {
+                let mut host = Vec::with_capacity(slots.len());
+                for t in slots {
+                    host.push(Tensor::from_vec(t.shape().to_vec(), t.read().await?)?);
+                }
+                tensors.push(host);
+            }
+            file.optimizer = Some(OptimizerState {
+                steps: self.optimizer.steps,
+                tensors,
+            });
+        }
+        Ok(file)
     }
 
     /// The model file of the current model (weights read back from the GPU if need be).
@@ -186,6 +227,7 @@ impl Trainer {
             history: self.history.clone(),
             test_accuracy,
             weights,
+            optimizer: None,
         })
     }
 
@@ -193,11 +235,11 @@ impl Trainer {
         config: TrainConfig,
         dataset: Arc<Dataset>,
         device: Device,
-        start: Option<(&[Tensor], &Normalizer)>,
+        start: Option<(&[Tensor], &Normalizer, Option<&OptimizerState>)>,
     ) -> Result<Trainer> {
         config.validate()?;
         let mut model = Sequential::build(&config.model, config.seed)?;
-        if let Some((weights, _)) = start {
+        if let Some((weights, _, _)) = start {
             model.set_weights(weights)?;
         }
         let expected = &config.model.input;
@@ -210,11 +252,16 @@ impl Trainer {
         }
         let splits = config.split.split(&dataset, config.seed)?;
         let normalizer = match start {
-            Some((_, n)) => n.clone(),
+            Some((_, n, _)) => n.clone(),
             None => Normalizer::fit(config.normalization, &dataset.train, &splits.train),
         };
         let host_weights = model.weights();
-        let host_state = Optimizer::new(config.optimizer, &model).state;
+        // A snapshot carries the optimizer's state and how far the run had got.
+        let resumed = start.and_then(|(_, _, o)| o);
+        let host_state = match resumed {
+            Some(o) => o.tensors.clone(),
+            None => Optimizer::new(config.optimizer, &model).state,
+        };
         let resident = match &device {
             Device::Cpu => None,
             Device::WebGpu(ctx) => {
@@ -225,7 +272,14 @@ impl Trainer {
                 })
             }
         };
-        let optimizer = Optimizer::new(config.optimizer, &model);
+        let mut optimizer = Optimizer::new(config.optimizer, &model);
+        if let Some(o) = resumed {
+            optimizer.state = host_state
+                .iter()
+                .map(|slots| slots.iter().map(|t| t.to_device(&device)).collect())
+                .collect::<Result<_>>()?;
+            optimizer.steps = o.steps;
+        }
         let last_good = model.weights();
         let average = config.weight_average.map(|_| last_good.clone());
         let checkpoint = resident.is_some().then(|| Checkpoint {

@@ -44,6 +44,9 @@ pub enum Request {
     Train {
         config: TrainConfig,
         backend: Backend,
+        /// Save a snapshot (model and optimizer state) every this many epochs; 0: never.
+        #[serde(default)]
+        snapshot_every: usize,
     },
     Pause,
     Resume,
@@ -51,6 +54,8 @@ pub enum Request {
     Step {
         config: TrainConfig,
         backend: Backend,
+        #[serde(default)]
+        snapshot_every: usize,
     },
     /// End the run; the model stays for predictions and inspection.
     Stop,
@@ -126,9 +131,12 @@ pub enum Event {
         probabilities: Vec<f32>,
         feature_maps: Vec<FeatureMap>,
     },
-    /// The model file's bytes follow the message; `name` is a suggested file name.
+    /// The model file's bytes follow the message; `name` is a suggested file name. A
+    /// snapshot (`epoch` set) also holds the optimizer state and goes to the browser's
+    /// snapshot store instead of a download.
     ModelSaved {
         name: String,
+        epoch: Option<usize>,
     },
     /// A model file was opened: it is now the current model, paused, ready to predict or
     /// train on.

@@ -101,15 +101,25 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
                 .map_err(|e| e.to_string());
             return loaded(parsed, state);
         }
-        Request::Train { config, backend } => Command::Train {
+        Request::Train {
+            config,
+            backend,
+            snapshot_every,
+        } => Command::Train {
             config,
             backend,
             one_step: false,
+            snapshot_every,
         },
-        Request::Step { config, backend } => Command::Train {
+        Request::Step {
+            config,
+            backend,
+            snapshot_every,
+        } => Command::Train {
             config,
             backend,
             one_step: true,
+            snapshot_every,
         },
         Request::Pause => Command::Pause,
         Request::Resume => Command::Resume,

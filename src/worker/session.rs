@@ -29,6 +29,7 @@ pub enum Command {
         config: TrainConfig,
         backend: Backend,
         one_step: bool,
+        snapshot_every: usize,
     },
     Pause,
     Resume,
@@ -57,6 +58,8 @@ pub struct Session {
     mode: RunMode,
     /// The GPU, created once and kept while it works.
     gpu: Option<Arc<GpuContext>>,
+    /// Snapshot every this many epochs (0: never).
+    snapshot_every: usize,
 }
 
 /// What the pump needs from the worker: the dataset to train on and a way to post.
@@ -158,7 +161,14 @@ async fn pump(host: Shared, post: fn(&Event)) {
             trainer.request_snapshot();
             last_snapshot = now_ms();
         }
+        let epochs_before = trainer.epochs_done();
         train_one(&host, &mut trainer, &mut outbox).await;
+        let every = host.borrow().session.snapshot_every;
+        let epochs = trainer.epochs_done();
+        if every > 0 && epochs > epochs_before && epochs % every == 0 {
+            outbox.flush();
+            snapshot(&mut trainer, post).await;
+        }
         let finished = trainer.is_finished();
         host.borrow_mut().session.trainer = Some(trainer);
         if finished {
@@ -260,7 +270,9 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
             config,
             backend,
             one_step,
+            snapshot_every,
         } => {
+            host.borrow_mut().session.snapshot_every = snapshot_every;
             let existing = host.borrow_mut().session.trainer.take();
             // Step on an unfinished model continues it; Train always starts afresh.
             let mut trainer = match existing {
@@ -380,7 +392,7 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
             });
             match saved {
                 Ok((name, bytes)) => {
-                    super::runtime::post_with_file(&Event::ModelSaved { name }, &bytes)
+                    super::runtime::post_with_file(&Event::ModelSaved { name, epoch: None }, &bytes)
                 }
                 Err(e) => post(&Event::Notice {
                     message: format!("could not save the model: {e}"),
@@ -393,6 +405,27 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
                 ctx.simulate_loss();
             }
         }
+    }
+}
+
+/// Saves the model and optimizer state at the end of an epoch for the page's snapshot store.
+async fn snapshot(trainer: &mut Trainer, post: fn(&Event)) {
+    let epoch = trainer.epochs_done();
+    let file = trainer.to_model_file_with(true).await;
+    match file.and_then(|f| Ok((f.suggested_name(), f.to_bytes()?))) {
+        Ok((name, bytes)) => {
+            let name = name.replace(".safetensors", &format!("-epoch{epoch}.safetensors"));
+            super::runtime::post_with_file(
+                &Event::ModelSaved {
+                    name,
+                    epoch: Some(epoch),
+                },
+                &bytes,
+            );
+        }
+        Err(e) => post(&Event::Notice {
+            message: format!("could not take a snapshot after epoch {epoch}: {e}"),
+        }),
     }
 }
 
