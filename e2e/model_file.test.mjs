@@ -67,7 +67,15 @@ test('download, reload, open: the same prediction', async () => {
 
   await page.reload();
   await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
-  await page.getByTestId('open-model').setInputFiles(path);
+  // Dropped anywhere on the page, as a person would.
+  await page.evaluate(
+    ({ name, data }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], name));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true }));
+    },
+    { name, data: [...bytes] },
+  );
   await page.getByTestId('notice').filter({ hasText: `Opened ${name}` }).waitFor({ timeout: 30_000 });
   assert.equal(await text('run-status'), 'paused');
   const after = await drawAndRead();
