@@ -90,8 +90,34 @@ test('download, reload, open: the same prediction', async () => {
   });
   await page.getByTestId('train-error').filter({ hasText: 'broken.safetensors: not a usable model file: it is truncated' }).waitFor();
   assert.equal(await drawAndRead(), before, 'the model in the app is untouched');
+
+  // Fine-tune the opened model with its first conv layer frozen: that layer's weights come
+  // out bit-identical, the rest change.
+  await set('cfg-ema', 0);
+  await page.getByTestId('layer-0-freeze').check();
+  await page.getByTestId('fine-tune').check();
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
+  const [tuned] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
+  const tunedPath = `${ARTEFACTS}fine-tuned.safetensors`;
+  await tuned.saveAs(tunedPath);
+  const original = tensors(bytes);
+  const tunedTensors = tensors(readFileSync(tunedPath));
+  assert.ok(original["layers.0.weight"].equals(tunedTensors['layers.0.weight']), 'the frozen layer kept its weights');
+  assert.ok(!original["layers.7.weight"].equals(tunedTensors['layers.7.weight']), 'the other layers trained');
   assert.deepEqual(problems, []);
 });
+
+/** The tensors of a safetensors file by name, as raw bytes (read independently of the app). */
+function tensors(file) {
+  const n = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + n).toString());
+  const out = {};
+  for (const [name, t] of Object.entries(header)) {
+    if (name !== '__metadata__') out[name] = file.subarray(8 + n + t.data_offsets[0], 8 + n + t.data_offsets[1]);
+  }
+  return out;
+}
 
 test('snapshots survive a reload, then continue the run exactly', async () => {
   const rows = () => page.locator('[data-testid=snapshot-list] tr').count();

@@ -4,6 +4,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use plotters::prelude::*;
+use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
@@ -57,8 +58,109 @@ pub fn ewma(points: &[(f32, f32)], smoothing: f32) -> Vec<(f32, f32)> {
         .collect()
 }
 
-fn backend(canvas: &HtmlCanvasElement) -> Result<CanvasBackend, String> {
-    CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2-D canvas context".into())
+/// plotters' canvas backend, except that text is measured with the canvas's `measureText`.
+/// plotters' own web measurement puts a `<span>` in the page and reads its size, which forces
+/// a layout of the whole page for every label: with a busy page that made each redraw of the
+/// charts a long task on the main thread.
+pub struct Canvas {
+    inner: CanvasBackend,
+    context: web_sys::CanvasRenderingContext2d,
+}
+
+type Failure = DrawingErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>;
+
+impl DrawingBackend for Canvas {
+    type ErrorType = <CanvasBackend as DrawingBackend>::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+    fn ensure_prepared(&mut self) -> Result<(), Failure> {
+        self.inner.ensure_prepared()
+    }
+    fn present(&mut self) -> Result<(), Failure> {
+        self.inner.present()
+    }
+    fn draw_pixel(&mut self, p: BackendCoord, c: BackendColor) -> Result<(), Failure> {
+        self.inner.draw_pixel(p, c)
+    }
+    fn draw_line<S: plotters_backend::BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), Failure> {
+        self.inner.draw_line(from, to, style)
+    }
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        a: BackendCoord,
+        b: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), Failure> {
+        self.inner.draw_rect(a, b, style, fill)
+    }
+    fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), Failure> {
+        self.inner.draw_path(path, style)
+    }
+    fn draw_circle<S: plotters_backend::BackendStyle>(
+        &mut self,
+        c: BackendCoord,
+        r: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), Failure> {
+        self.inner.draw_circle(c, r, style, fill)
+    }
+    fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), Failure> {
+        self.inner.fill_polygon(vert, style)
+    }
+    fn draw_text<T: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &T,
+        pos: BackendCoord,
+    ) -> Result<(), Failure> {
+        self.inner.draw_text(text, style, pos)
+    }
+    fn estimate_text_size<T: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &T,
+    ) -> Result<(u32, u32), Failure> {
+        self.context.set_font(&format!(
+            "{} {}px {}",
+            style.style().as_str(),
+            style.size(),
+            style.family().as_str()
+        ));
+        let width = self
+            .context
+            .measure_text(text)
+            .map(|m| m.width())
+            .unwrap_or(style.size() * 0.6 * text.len() as f64);
+        Ok((width.ceil() as u32, style.size().ceil() as u32))
+    }
+}
+
+fn backend(canvas: &HtmlCanvasElement) -> Result<Canvas, String> {
+    let context = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or("no 2-D canvas context")?;
+    let inner = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2-D canvas context")?;
+    Ok(Canvas { inner, context })
 }
 
 /// A line chart of `series` against `x_label`; `log_y` plots log10 of y with labels in y.
@@ -106,7 +208,10 @@ pub fn draw_lines(
             y_label.to_string()
         })
         .y_label_formatter(&y_fmt)
-        .light_line_style(RGBColor(238, 238, 238))
+        // Few labels and no minor grid: every label costs a font change on the canvas.
+        .x_labels(6)
+        .y_labels(5)
+        .light_line_style(TRANSPARENT)
         .draw()
         .map_err(|e| e.to_string())?;
     for s in series {
@@ -120,25 +225,45 @@ pub fn draw_lines(
         if s.markers {
             chart
                 .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
-                .map_err(|e| e.to_string())?
-                .label(s.name)
-                .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
+                .map_err(|e| e.to_string())?;
         } else {
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(s.name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+                .map_err(|e| e.to_string())?;
         }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(RGBColor(200, 200, 200))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+    root.present().map_err(|e| e.to_string())?;
+    drop(chart);
+    drop(root);
+    legend(canvas, series)
+}
+
+/// The series names in the top-right corner, drawn straight on the canvas (plotters' own
+/// legend measures its text through the page's layout; see [`Canvas`]).
+fn legend(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<(), String> {
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or("no 2-D canvas context")?;
+    ctx.set_font("12px sans-serif");
+    ctx.set_text_align("right");
+    ctx.set_text_baseline("middle");
+    let right = canvas.width() as f64 - 14.0;
+    for (i, s) in series.iter().enumerate() {
+        let y = 16.0 + 16.0 * i as f64;
+        let RGBColor(r, g, b) = s.color;
+        ctx.set_fill_style_str("rgba(255,255,255,0.8)");
+        let width = ctx.measure_text(s.name).map(|m| m.width()).unwrap_or(100.0);
+        ctx.fill_rect(right - width - 28.0, y - 8.0, width + 32.0, 16.0);
+        ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
+        ctx.fill_rect(right - width - 24.0, y - 2.0, 16.0, 4.0);
+        ctx.set_fill_style_str("#1d2330");
+        ctx.fill_text(s.name, right, y)
+            .map_err(|e| format!("{e:?}"))?;
+    }
+    Ok(())
 }
 
 /// A histogram with its value range under it. Drawn with plain canvas calls: a snapshot

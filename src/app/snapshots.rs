@@ -135,8 +135,11 @@ pub fn SnapshotPanel() -> impl IntoView {
             })}
             <table class="snapshot-list" data-testid="snapshot-list">
                 {move || train.snapshots.get().into_iter().rev().map(|s| {
-                    let date = js_sys::Date::new(&JsValue::from_f64(s.created));
-                    let when = String::from(date.to_locale_string("default", &JsValue::UNDEFINED));
+                    // Plain getters: toLocaleString's first call loads locale data for
+                    // ~100 ms on the main thread.
+                    let d = js_sys::Date::new(&JsValue::from_f64(s.created));
+                    let when = format!("{}-{:02}-{:02} {:02}:{:02}", d.get_full_year(), d.get_month() + 1,
+                        d.get_date(), d.get_hours(), d.get_minutes());
                     let (id, info) = (s.id, s.clone());
                     view! {
                         <tr data-testid=format!("snapshot-{}", s.id)>

@@ -37,6 +37,8 @@ pub fn TrainPanel() -> impl IntoView {
         }
     };
     let can_start = move || why_not().is_none() && mode() != RunMode::Running;
+    // Fine-tuning: the next Train starts from the current model's weights.
+    let fine_tune = RwSignal::new(false);
     let request = move |step: bool| {
         let config = state.config.get_untracked();
         let backend = state.backend.get_untracked();
@@ -54,12 +56,15 @@ pub fn TrainPanel() -> impl IntoView {
         } else {
             // The old run's figures go now, so nothing on screen mixes two runs.
             state.clear_run();
+            let from_current =
+                fine_tune.get_untracked() && state.mode.get_untracked() != RunMode::Idle;
             state.mode.set(RunMode::Running);
             bridge::send(
                 &Request::Train {
                     config,
                     backend,
                     snapshot_every,
+                    from_current,
                 },
                 &[],
             );
@@ -112,6 +117,11 @@ pub fn TrainPanel() -> impl IntoView {
                 <button data-testid="reset" title="Forget the trained weights; the next run starts from fresh ones"
                     disabled=move || mode() == RunMode::Running
                     on:click=move |_| { bridge::send(&Request::Reset, &[]); state.clear_run(); }>"Reset weights"</button>
+                <label class="field" title="Train starts from the current model's weights instead of fresh ones: fine-tuning (freeze layers in the model list to keep them as they are)">
+                    <input type="checkbox" data-testid="fine-tune" disabled=move || mode() == RunMode::Idle
+                        on:change=move |e| fine_tune.set(event_target_checked(&e))/>
+                    "from current weights"
+                </label>
                 <button data-testid="save-model" title="Download the model as a .safetensors file others can open"
                     disabled=move || matches!(mode(), RunMode::Idle | RunMode::Running)
                     on:click=move |_| bridge::send(&Request::SaveModel, &[])>"Download model"</button>

@@ -150,41 +150,87 @@ pub fn Curves() -> impl IntoView {
     }
 }
 
-/// Activation and weight histograms per layer, from the latest snapshot.
+/// Activation and weight histograms per layer, from the latest snapshot. The cards are
+/// built once per model (keyed by its layers) and redrawn in place at each snapshot: no DOM
+/// churn on the main thread while training.
 #[component]
 pub fn Histograms() -> impl IntoView {
     let state = expect_context::<TrainState>();
+    // (is a weight histogram, position in its list, title): changes only with the model.
+    let layout = Memo::new(move |_| {
+        state.snapshot.with(|s| {
+            s.as_ref().map_or(Vec::new(), |s| {
+                let acts = s
+                    .activations
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| (false, k, format!("{}: {}", a.layer + 1, a.name)));
+                let weights = s
+                    .weights
+                    .iter()
+                    .enumerate()
+                    .map(|(k, w)| (true, k, format!("{}: {} weights", w.layer + 1, w.name)));
+                acts.chain(weights).collect::<Vec<_>>()
+            })
+        })
+    });
+    let card = move |(weight, k, title): (bool, usize, String)| {
+        let draw = move |c: &web_sys::HtmlCanvasElement| {
+            state.snapshot.with(|s| {
+                let Some(s) = s else { return Ok(()) };
+                let hist = if weight {
+                    s.weights.get(k).map(|w| &w.histogram)
+                } else {
+                    s.activations.get(k).map(|a| &a.histogram)
+                };
+                match hist {
+                    Some(h) => draw_histogram(c, h, if weight { ORANGE } else { BLUE }),
+                    None => Ok(()),
+                }
+            })
+        };
+        let note = move || {
+            state.snapshot.with(|s| {
+                let s = s.as_ref()?;
+                if weight {
+                    let w = s.weights.get(k)?;
+                    Some(format!(
+                        "{:.1}% near zero of {}",
+                        100.0 * w.near_zero_fraction,
+                        w.count
+                    ))
+                } else {
+                    let a = s.activations.get(k)?;
+                    let mut notes = Vec::new();
+                    if let Some(d) = a.dead_fraction {
+                        notes.push(format!("{:.0}% dead", 100.0 * d));
+                    }
+                    if let Some(sat) = a.saturated_fraction {
+                        notes.push(format!("{:.0}% saturated", 100.0 * sat));
+                    }
+                    Some(notes.join(", "))
+                }
+            })
+        };
+        let testid = if weight {
+            format!("weights-{k}")
+        } else {
+            format!("activation-{k}")
+        };
+        view! {
+            <div class="hist" data-testid=testid>
+                <div>{title}</div>
+                <Chart testid=if weight { "weight-hist" } else { "activation-hist" } width=220 height=90 draw=draw/>
+                <div class="muted">{note}</div>
+            </div>
+        }
+    };
     view! {
         <section class="card" data-testid="histograms">
             <h2>"Inside the network"</h2>
             <p class="muted">"Activations of the last training batch, and the weights now. Dead ReLUs output 0 for every image; saturated sigmoid/tanh units sit on the flat ends."</p>
             <div class="hist-grid">
-                {move || state.snapshot.get().map(|s| {
-                    let acts = s.activations.into_iter().map(|a| {
-                        let mut notes = Vec::new();
-                        if let Some(d) = a.dead_fraction { notes.push(format!("{:.0}% dead", 100.0 * d)); }
-                        if let Some(sat) = a.saturated_fraction { notes.push(format!("{:.0}% saturated", 100.0 * sat)); }
-                        let hist = a.histogram.clone();
-                        view! {
-                            <div class="hist" data-testid=format!("activation-{}", a.layer)>
-                                <div>{format!("{}: {}", a.layer + 1, a.name)}</div>
-                                <Chart testid="activation-hist" width=220 height=90 draw=move |c| draw_histogram(c, &hist, BLUE)/>
-                                <div class="muted">{notes.join(", ")}</div>
-                            </div>
-                        }
-                    }).collect_view();
-                    let weights = s.weights.into_iter().map(|w| {
-                        let hist = w.histogram.clone();
-                        view! {
-                            <div class="hist" data-testid=format!("weights-{}", w.layer)>
-                                <div>{format!("{}: {} weights", w.layer + 1, w.name)}</div>
-                                <Chart testid="weight-hist" width=220 height=90 draw=move |c| draw_histogram(c, &hist, ORANGE)/>
-                                <div class="muted">{format!("{:.1}% near zero of {}", 100.0 * w.near_zero_fraction, w.count)}</div>
-                            </div>
-                        }
-                    }).collect_view();
-                    view! { {acts} {weights} }
-                })}
+                {move || layout.get().into_iter().map(card).collect_view()}
             </div>
         </section>
     }

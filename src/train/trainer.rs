@@ -163,7 +163,7 @@ impl Trainer {
             file.config.clone(),
             dataset,
             device,
-            Some((&weights, &file.normalizer, file.optimizer.as_ref())),
+            Some((&weights, Some(&file.normalizer), file.optimizer.as_ref())),
         )?;
         if file.optimizer.is_some() {
             // Continue the run where the snapshot was taken: same epoch, same schedule.
@@ -181,6 +181,27 @@ impl Trainer {
             trainer.start_epoch();
         }
         Ok(trainer)
+    }
+
+    /// A new run of `config` that starts from `weights` (e.g. another trainer's
+    /// [`Trainer::host_weights`]) instead of fresh ones: fine-tuning, typically with some
+    /// layers frozen. The architecture must be the same; normalisation is fitted afresh.
+    pub fn fine_tune(
+        config: TrainConfig,
+        dataset: Arc<Dataset>,
+        device: Device,
+        weights: &[Tensor],
+    ) -> Result<Trainer> {
+        Trainer::build(config, dataset, device, Some((weights, None, None)))
+    }
+
+    /// Host copies of the weights evaluation uses.
+    pub async fn host_weights(&mut self) -> Result<Vec<Tensor>> {
+        let mut out = Vec::new();
+        for t in self.evaluated_weights() {
+            out.push(Tensor::from_vec(t.shape().to_vec(), t.read().await?)?);
+        }
+        Ok(out)
     }
 
     /// The model file of the current model (weights read back from the GPU if need be);
@@ -235,7 +256,7 @@ impl Trainer {
         config: TrainConfig,
         dataset: Arc<Dataset>,
         device: Device,
-        start: Option<(&[Tensor], &Normalizer, Option<&OptimizerState>)>,
+        start: Option<(&[Tensor], Option<&Normalizer>, Option<&OptimizerState>)>,
     ) -> Result<Trainer> {
         config.validate()?;
         let mut model = Sequential::build(&config.model, config.seed)?;
@@ -252,8 +273,8 @@ impl Trainer {
         }
         let splits = config.split.split(&dataset, config.seed)?;
         let normalizer = match start {
-            Some((_, n, _)) => n.clone(),
-            None => Normalizer::fit(config.normalization, &dataset.train, &splits.train),
+            Some((_, Some(n), _)) => n.clone(),
+            _ => Normalizer::fit(config.normalization, &dataset.train, &splits.train),
         };
         let host_weights = model.weights();
         // A snapshot carries the optimizer's state and how far the run had got.

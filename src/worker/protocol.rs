@@ -47,6 +47,9 @@ pub enum Request {
         /// Save a snapshot (model and optimizer state) every this many epochs; 0: never.
         #[serde(default)]
         snapshot_every: usize,
+        /// Start from the current model's weights (fine-tuning) instead of fresh ones.
+        #[serde(default)]
+        from_current: bool,
     },
     Pause,
     Resume,

@@ -105,11 +105,13 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
             config,
             backend,
             snapshot_every,
+            from_current,
         } => Command::Train {
             config,
             backend,
             one_step: false,
             snapshot_every,
+            from_current,
         },
         Request::Step {
             config,
@@ -120,6 +122,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
             backend,
             one_step: true,
             snapshot_every,
+            from_current: false,
         },
         Request::Pause => Command::Pause,
         Request::Resume => Command::Resume,

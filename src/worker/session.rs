@@ -16,8 +16,9 @@ use crate::data::Dataset;
 use crate::tensor::Device;
 use crate::train::{TrainConfig, TrainEvent, Trainer};
 
-/// Step metrics are batched into one message per this many milliseconds.
-const POST_EVERY_MS: f64 = 100.0;
+/// Step metrics are batched into one message per this many milliseconds (each message
+/// redraws the charts on the main thread).
+const POST_EVERY_MS: f64 = 200.0;
 /// A model snapshot (histograms, filters) is taken at most this often.
 const SNAPSHOT_EVERY_MS: f64 = 1000.0;
 /// The loop yields to the event loop after this much work, to read new requests.
@@ -30,6 +31,8 @@ pub enum Command {
         backend: Backend,
         one_step: bool,
         snapshot_every: usize,
+        /// Start from the current model's weights (fine-tuning) instead of fresh ones.
+        from_current: bool,
     },
     Pause,
     Resume,
@@ -271,28 +274,42 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
             backend,
             one_step,
             snapshot_every,
+            from_current,
         } => {
             host.borrow_mut().session.snapshot_every = snapshot_every;
             let existing = host.borrow_mut().session.trainer.take();
-            // Step on an unfinished model continues it; Train always starts afresh.
-            let mut trainer = match existing {
-                Some(t) if one_step && !t.is_finished() => t,
-                _ => match build(host, config, backend, post).await {
-                    Ok(t) => {
-                        post(&Event::SessionStarted {
-                            device: t.device.describe(),
-                            batches_per_epoch: t.batches_per_epoch(),
-                            epochs: t.config.epochs,
-                            train_images: t.splits.train.len(),
-                        });
-                        t
+            // Step on an unfinished model continues it; Train starts afresh, from fresh
+            // weights or (fine-tuning) from the current model's.
+            let built = match existing {
+                Some(t) if one_step && !t.is_finished() => Ok(t),
+                Some(mut old) if from_current => {
+                    let weights = old.host_weights().await;
+                    let result = match weights {
+                        Ok(w) => fine_tune(host, config, backend, &w, post).await,
+                        Err(e) => Err(e.to_string()),
+                    };
+                    if result.is_err() {
+                        // Nothing is lost: the current model stays.
+                        host.borrow_mut().session.trainer = Some(old);
                     }
-                    Err(message) => {
-                        post(&Event::TrainFailed { message });
-                        set_mode(host, RunMode::Idle, outbox);
-                        return;
-                    }
-                },
+                    result.map(|t| started(t, post))
+                }
+                _ => build(host, config, backend, post)
+                    .await
+                    .map(|t| started(t, post)),
+            };
+            let mut trainer = match built {
+                Ok(t) => t,
+                Err(message) => {
+                    post(&Event::TrainFailed { message });
+                    let mode = if host.borrow().session.trainer.is_some() {
+                        RunMode::Finished
+                    } else {
+                        RunMode::Idle
+                    };
+                    set_mode(host, mode, outbox);
+                    return;
+                }
             };
             if one_step {
                 trainer.request_snapshot();
@@ -406,6 +423,38 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
             }
         }
     }
+}
+
+/// Tells the page a new run was set up, and hands the trainer on.
+fn started(t: Trainer, post: fn(&Event)) -> Trainer {
+    post(&Event::SessionStarted {
+        device: t.device.describe(),
+        batches_per_epoch: t.batches_per_epoch(),
+        epochs: t.config.epochs,
+        train_images: t.splits.train.len(),
+    });
+    t
+}
+
+/// A new run from given weights, on the chosen backend (the CPU if the GPU cannot).
+async fn fine_tune(
+    host: &Shared,
+    config: TrainConfig,
+    backend: Backend,
+    weights: &[crate::tensor::Tensor],
+    post: fn(&Event),
+) -> Result<Trainer, String> {
+    let dataset = host
+        .borrow()
+        .dataset
+        .clone()
+        .ok_or("load a dataset first")?;
+    let device = device_for(host, backend, post).await;
+    Trainer::fine_tune(config.clone(), dataset.clone(), device, weights)
+        .or_else(|_| Trainer::fine_tune(config, dataset, Device::Cpu, weights))
+        .map_err(|e| {
+            format!("cannot start from the current weights (was the architecture changed?): {e}")
+        })
 }
 
 /// Saves the model and optimizer state at the end of an epoch for the page's snapshot store.
