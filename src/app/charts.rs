@@ -9,6 +9,7 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
+use super::images::context2d;
 use crate::train::metrics::Histogram;
 
 /// One line (or set of points) on a line chart.
@@ -153,12 +154,7 @@ impl DrawingBackend for Canvas {
 }
 
 fn backend(canvas: &HtmlCanvasElement) -> Result<Canvas, String> {
-    let context = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .ok_or("no 2-D canvas context")?;
+    let context = context2d(canvas)?;
     let inner = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2-D canvas context")?;
     Ok(Canvas { inner, context })
 }
@@ -241,12 +237,7 @@ pub fn draw_lines(
 /// The series names in the top-right corner, drawn straight on the canvas (plotters' own
 /// legend measures its text through the page's layout; see [`Canvas`]).
 fn legend(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<(), String> {
-    let ctx: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .ok_or("no 2-D canvas context")?;
+    let ctx = context2d(canvas)?;
     ctx.set_font("12px sans-serif");
     ctx.set_text_align("right");
     ctx.set_text_baseline("middle");
@@ -273,12 +264,7 @@ pub fn draw_histogram(
     hist: &Histogram,
     color: RGBColor,
 ) -> Result<(), String> {
-    let ctx: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .ok_or("no 2-D canvas context")?;
+    let ctx = context2d(canvas)?;
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
     let plot_h = h - 14.0;
     ctx.set_fill_style_str("#fff");

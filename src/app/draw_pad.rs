@@ -19,7 +19,7 @@ use crate::worker::protocol::{Request, RunMode};
 const PAD: u32 = 196;
 
 fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-    canvas.get_context("2d").ok()??.dyn_into().ok()
+    super::images::context2d(canvas).ok()
 }
 
 /// The drawing as a `side × side` image the way MNIST digits are made: the ink's bounding

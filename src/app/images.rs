@@ -4,6 +4,16 @@
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
+/// The canvas's 2-D context.
+pub fn context2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| "no 2-D canvas context".to_string())
+}
+
 /// How values become grey levels.
 #[derive(Clone, Copy)]
 pub enum Tone {
@@ -66,10 +76,7 @@ pub fn draw_tiles(
             }
         }
     }
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or("no 2d context")?
-        .unchecked_into();
+    let context = context2d(canvas)?;
     let image =
         ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)?;
     context.put_image_data(&image, 0.0, 0.0)?;

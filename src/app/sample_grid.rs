@@ -2,8 +2,8 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use wasm_bindgen::{Clamped, JsCast};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+use wasm_bindgen::Clamped;
+use web_sys::{HtmlCanvasElement, ImageData};
 
 use super::state::DatasetState;
 use crate::worker::protocol::Sample;
@@ -77,10 +77,7 @@ fn draw(
             }
         }
     }
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or("no 2d context")?
-        .unchecked_into();
+    let context = super::images::context2d(canvas)?;
     let image =
         ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)?;
     context.put_image_data(&image, 0.0, 0.0)?;

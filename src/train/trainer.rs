@@ -96,6 +96,15 @@ struct Checkpoint {
     best: Option<(f32, usize, Vec<Tensor>)>,
 }
 
+/// CPU copies of tensors (read back from the GPU when they live there).
+async fn host_copy(tensors: &[Tensor]) -> Result<Vec<Tensor>> {
+    let mut out = Vec::with_capacity(tensors.len());
+    for t in tensors {
+        out.push(Tensor::from_vec(t.shape().to_vec(), t.read().await?)?);
+    }
+    Ok(out)
+}
+
 pub struct Trainer {
     pub config: TrainConfig,
     pub model: Sequential,
@@ -197,45 +206,35 @@ impl Trainer {
 
     /// Host copies of the weights evaluation uses.
     pub async fn host_weights(&mut self) -> Result<Vec<Tensor>> {
-        let mut out = Vec::new();
-        for t in self.evaluated_weights() {
-            out.push(Tensor::from_vec(t.shape().to_vec(), t.read().await?)?);
-        }
-        Ok(out)
-    }
-
-    /// The model file of the current model (weights read back from the GPU if need be);
-    /// with `with_optimizer`, a snapshot that can continue the run exactly.
-    pub async fn to_model_file_with(&mut self, with_optimizer: bool) -> Result<ModelFile> {
-        let mut file = self.to_model_file().await?;
-        if with_optimizer {
-            // A snapshot continues training: it holds the live weights, not their average.
-            for ((_, slot), t) in file.weights.iter_mut().zip(self.model.weights()) {
-                *slot = Tensor::from_vec(t.shape().to_vec(), t.read().await?)?;
-            }
-            let mut tensors = Vec::with_capacity(self.optimizer.state.len());
-            for slots in &self.optimizer.state {
-                let mut host = Vec::with_capacity(slots.len());
-                for t in slots {
-                    host.push(Tensor::from_vec(t.shape().to_vec(), t.read().await?)?);
-                }
-                tensors.push(host);
-            }
-            file.optimizer = Some(OptimizerState {
-                steps: self.optimizer.steps,
-                tensors,
-            });
-        }
-        Ok(file)
+        host_copy(&self.evaluated_weights()).await
     }
 
     /// The model file of the current model (weights read back from the GPU if need be).
     pub async fn to_model_file(&mut self) -> Result<ModelFile> {
+        self.to_model_file_with(false).await
+    }
+
+    /// The same; with `with_optimizer` a snapshot that can continue the run exactly: the
+    /// optimizer's state and the live weights rather than their average.
+    pub async fn to_model_file_with(&mut self, with_optimizer: bool) -> Result<ModelFile> {
         let names = self.model.weight_names();
-        let mut weights = Vec::with_capacity(names.len());
-        for (name, t) in names.into_iter().zip(self.evaluated_weights()) {
-            weights.push((name, Tensor::from_vec(t.shape().to_vec(), t.read().await?)?));
-        }
+        let values = if with_optimizer {
+            host_copy(&self.model.weights()).await?
+        } else {
+            self.host_weights().await?
+        };
+        let optimizer = if with_optimizer {
+            let mut tensors = Vec::with_capacity(self.optimizer.state.len());
+            for slots in &self.optimizer.state {
+                tensors.push(host_copy(slots).await?);
+            }
+            Some(OptimizerState {
+                steps: self.optimizer.steps,
+                tensors,
+            })
+        } else {
+            None
+        };
         let test_accuracy = match &self.status {
             Status::Finished(_) => self.final_test_accuracy,
             _ => None,
@@ -247,8 +246,8 @@ impl Trainer {
             class_names: self.dataset.class_names.clone(),
             history: self.history.clone(),
             test_accuracy,
-            weights,
-            optimizer: None,
+            weights: names.into_iter().zip(values).collect(),
+            optimizer,
         })
     }
 
@@ -816,27 +815,17 @@ impl Trainer {
 
     /// Copies everything needed to restart this epoch to the host (GPU runs).
     async fn save_checkpoint(&mut self) -> Result<()> {
-        let host = |tensors: &[Tensor]| {
-            let tensors = tensors.to_vec();
-            async move {
-                let mut out = Vec::with_capacity(tensors.len());
-                for t in tensors {
-                    out.push(Tensor::from_vec(t.shape().to_vec(), t.read().await?)?);
-                }
-                Ok::<_, Error>(out)
-            }
-        };
-        let weights = host(&self.model.weights()).await?;
+        let weights = host_copy(&self.model.weights()).await?;
         let mut optimizer = Vec::new();
         for state in &self.optimizer.state {
-            optimizer.push(host(state).await?);
+            optimizer.push(host_copy(state).await?);
         }
         let average = match &self.average {
-            Some(a) => Some(host(a).await?),
+            Some(a) => Some(host_copy(a).await?),
             None => None,
         };
         let best = match &self.best {
-            Some(b) => Some((b.value, b.epoch, host(&b.weights).await?)),
+            Some(b) => Some((b.value, b.epoch, host_copy(&b.weights).await?)),
             None => None,
         };
         self.checkpoint = Some(Checkpoint {

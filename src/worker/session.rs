@@ -195,12 +195,23 @@ fn set_mode(host: &Shared, mode: RunMode, outbox: &mut Outbox) {
 
 /// One batch; a GPU failure hands the run to the CPU (from the last completed epoch).
 async fn train_one(host: &Shared, trainer: &mut Trainer, outbox: &mut Outbox) {
-    match trainer.step().await {
+    let result = trainer.step().await;
+    settle(host, trainer, result, outbox);
+}
+
+/// Takes a step's or a read-back's outcome: its events, or on a GPU failure the move to the
+/// CPU (the page tells the learner through `TrainEvent::BackendChanged`), or the end.
+fn settle(
+    host: &Shared,
+    trainer: &mut Trainer,
+    result: crate::Result<Vec<TrainEvent>>,
+    outbox: &mut Outbox,
+) {
+    match result {
         Ok(events) => outbox.push(events),
         Err(e) if matches!(trainer.device, Device::WebGpu(_)) => {
             host.borrow_mut().session.gpu = None;
             match trainer.fall_back(&e.to_string()) {
-                // The page tells the learner (TrainEvent::BackendChanged).
                 Ok(event) => outbox.push(vec![event]),
                 Err(e) => fail(host, trainer, e.to_string(), outbox),
             }
@@ -524,15 +535,6 @@ async fn open_model(host: &Shared, name: String, bytes: &[u8], outbox: &mut Outb
 
 /// Reads back figures still on the GPU, so a paused chart is complete.
 async fn sync(host: &Shared, trainer: &mut Trainer, outbox: &mut Outbox) {
-    match trainer.sync().await {
-        Ok(events) => outbox.push(events),
-        Err(e) if matches!(trainer.device, Device::WebGpu(_)) => {
-            host.borrow_mut().session.gpu = None;
-            match trainer.fall_back(&e.to_string()) {
-                Ok(event) => outbox.push(vec![event]),
-                Err(e) => fail(host, trainer, e.to_string(), outbox),
-            }
-        }
-        Err(e) => fail(host, trainer, e.to_string(), outbox),
-    }
+    let result = trainer.sync().await;
+    settle(host, trainer, result, outbox);
 }
