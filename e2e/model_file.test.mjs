@@ -80,6 +80,9 @@ test('download, reload, open: the same prediction', async () => {
   assert.equal(await text('run-status'), 'paused');
   const after = await drawAndRead();
   assert.equal(after, before, 'the reopened model gives the same probabilities');
+  // The test-set gallery: the opened model's answers on images it never saw.
+  await page.getByTestId('gallery-summary').filter({ hasText: /^images 1–24 of 10000: \d+ of 24 right/ }).waitFor({ timeout: 30_000 });
+  console.log(`# figure: opened model on the test gallery: ${await text('gallery-summary')}`);
   await screenshot(page, 'model-reopened');
 
   // A broken file: clear message, the opened model stays.

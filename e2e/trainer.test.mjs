@@ -4,6 +4,7 @@
 // main thread longer than 100 ms once the page has started.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
 import { launch, screenshot } from './browser.mjs';
 
@@ -138,6 +139,41 @@ test('a drawn digit gets a prediction', async () => {
   console.log(`# figure: drawn "1": ${await text('prediction')}`);
   await page.getByTestId('feature-maps').locator('canvas').first().waitFor();
   await screenshot(page, 'trainer-draw');
+});
+
+test('test images show the answers; a clicked one shows its feature maps', async () => {
+  await mark('gallery');
+  await page.getByTestId('gallery-summary').filter({ hasText: /of 24 right/ }).waitFor({ timeout: 30_000 });
+  const right = Number(/: (\d+) of 24 right/.exec(await text('gallery-summary'))[1]);
+  console.log(`# figure: test gallery after training: ${await text('gallery-summary')}`);
+  assert.ok(right >= 12, 'a trained model gets most test images right');
+  await page.getByTestId('gallery-next').click();
+  await page.getByTestId('gallery-summary').filter({ hasText: /^images 25–48 of 10000/ }).waitFor();
+  const first = page.locator('[data-testid^=test-image-]').first();
+  const index = (await first.getAttribute('data-testid')).replace('test-image-', '');
+  assert.equal(index, '24');
+  await first.click();
+  await page.getByTestId('feature-input').filter({ hasText: 'Input: test image #24, labelled' }).waitFor();
+  await page.getByTestId('feature-map-0').waitFor();
+  await screenshot(page, 'trainer-gallery');
+});
+
+test('image grids save as PNG; activations are charted over time', async () => {
+  await mark('png');
+  for (const id of ['filter-grid', 'feature-map-0', 'wrong-gallery', 'loss-chart']) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`${id}-png`).click()]);
+    assert.equal(download.suggestedFilename(), `${id}.png`);
+    const bytes = readFileSync(await download.path());
+    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${id}.png is a PNG`);
+  }
+  // The history of the first layer's activations has columns drawn (not a blank canvas).
+  const inked = await page.getByTestId('activation-history-0').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height - 14).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) n += 1;
+    return n;
+  });
+  assert.ok(inked > 100, `${inked} pixels of the activation history are drawn`);
 });
 
 test('a lost GPU hands the run to the CPU with a notice', async () => {

@@ -331,6 +331,13 @@ fn the_mlp_learns_mnist_to_90_percent_in_one_epoch_on_6000_images() {
         .count();
     assert!(right >= 170, "{right} of 200 test images predicted right");
     assert_eq!(t.model.weights()[0].to_vec(), before);
+    // The test gallery's path: a batch gives each image's own answer.
+    let images: Vec<&[u8]> = (0..5).map(|i| test.image(i)).collect();
+    let batch = block_on(t.predict_many(&images)).unwrap();
+    for (i, p) in batch.chunks(10).enumerate() {
+        let one = block_on(t.predict(test.image(i))).unwrap();
+        assert!(p.iter().zip(&one).all(|(a, b)| close(*a, *b, 1e-6)));
+    }
     let err = block_on(t.predict(&[0; 100])).unwrap_err().to_string();
     assert!(err.contains("100 pixels"), "{err}");
     let maps = block_on(t.feature_maps(test.image(0))).unwrap();

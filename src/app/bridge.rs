@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker, WorkerOptions};
 
-use super::state::{DatasetState, Plan, Progress, TrainState};
+use super::state::{DatasetState, Gallery, Plan, Progress, TrainState};
 use crate::data::Builtin;
 use crate::train::TrainEvent;
 use crate::worker::protocol::{Event, Request, RunMode};
@@ -215,6 +215,15 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             )));
         }
         Event::OpenFailed { message } => train.error.set(Some(message)),
+        Event::TestGallery {
+            start,
+            total,
+            items,
+        } => train.gallery.set(Some(Gallery {
+            start,
+            total,
+            items,
+        })),
         Event::Mode(mode) => train.mode.set(mode),
         Event::Notice { message } => train.notice.set(Some(message)),
         Event::TrainFailed { message } => train.error.set(Some(message)),
@@ -227,6 +236,20 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
                 train.feature_maps.set(feature_maps);
             }
         }
+    }
+}
+
+/// Snapshots of activations kept at most; beyond it every other one is dropped, so a long
+/// run keeps an even (coarser) record of its whole history in bounded memory.
+const HISTORY_CAP: usize = 240;
+
+fn thin_out<T>(history: &mut Vec<T>) {
+    if history.len() > HISTORY_CAP {
+        let mut k = 0;
+        history.retain(|_| {
+            k += 1;
+            k % 2 == 1
+        });
     }
 }
 
@@ -244,6 +267,10 @@ fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
                         .filter_history
                         .update(|h| h.push((snapshot.step, filters.clone())));
                 }
+                train.activation_history.update(|h| {
+                    h.push(snapshot.activations.clone());
+                    thin_out(h);
+                });
                 train.snapshot.set(Some(*snapshot));
             }
             TrainEvent::Finished { reason, test } => {

@@ -286,6 +286,83 @@ pub fn draw_histogram(
     Ok(())
 }
 
+/// Histograms over time, TensorBoard's "distributions" view: one column per snapshot, left
+/// to right, value upwards, darker where more values fall (each column scaled to its own
+/// peak, square-rooted so tails stay visible). `fraction` (e.g. dead ReLUs, 0 to 1) is drawn
+/// over it as a red line.
+pub fn draw_histogram_history(
+    canvas: &HtmlCanvasElement,
+    history: &[&Histogram],
+    fraction: &[f32],
+    color: RGBColor,
+) -> Result<(), String> {
+    let (w, h) = (canvas.width() as usize, canvas.height() as usize);
+    let plot_h = h.saturating_sub(14).max(1);
+    let ctx = context2d(canvas)?;
+    ctx.set_fill_style_str("#fff");
+    ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
+    if history.is_empty() || w == 0 {
+        return Ok(());
+    }
+    let lo = history.iter().map(|h| h.min).fold(f32::INFINITY, f32::min);
+    let hi = history
+        .iter()
+        .map(|h| h.max)
+        .fold(f32::NEG_INFINITY, f32::max);
+    let span = (hi - lo).max(1e-12);
+    let RGBColor(r, g, b) = color;
+    let mut rgba = vec![255u8; w * plot_h * 4];
+    for x in 0..w {
+        let hist = history[x * history.len() / w];
+        let bins = hist.counts.len();
+        let peak = hist.counts.iter().copied().max().unwrap_or(0).max(1) as f32;
+        let width = (hist.max - hist.min).max(1e-12);
+        for y in 0..plot_h {
+            // The value at this pixel's centre, top = hi.
+            let v = hi - span * (y as f32 + 0.5) / plot_h as f32;
+            let bin = ((v - hist.min) / width * bins as f32).floor();
+            if bin < 0.0 || bin >= bins as f32 {
+                continue;
+            }
+            let shade = (hist.counts[bin as usize] as f32 / peak).sqrt();
+            let mix = |c: u8| (255.0 - shade * (255.0 - c as f32)) as u8;
+            let at = (y * w + x) * 4;
+            rgba[at..at + 3].copy_from_slice(&[mix(r), mix(g), mix(b)]);
+        }
+    }
+    let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&rgba),
+        w as u32,
+        plot_h as u32,
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    ctx.put_image_data(&image, 0.0, 0.0)
+        .map_err(|e| format!("{e:?}"))?;
+    if fraction.len() > 1 {
+        ctx.set_stroke_style_str("rgb(200,40,40)");
+        ctx.set_line_width(1.5);
+        ctx.begin_path();
+        for (i, f) in fraction.iter().enumerate() {
+            let x = w as f64 * i as f64 / (fraction.len() - 1) as f64;
+            let y = plot_h as f64 * (1.0 - f.clamp(0.0, 1.0) as f64);
+            if i == 0 {
+                ctx.move_to(x, y);
+            } else {
+                ctx.line_to(x, y);
+            }
+        }
+        ctx.stroke();
+    }
+    ctx.set_fill_style_str("#5b6475");
+    ctx.set_font("10px sans-serif");
+    let _ = ctx.fill_text(
+        &format!("{lo:.3} … {hi:.3}, over time →"),
+        0.0,
+        h as f64 - 3.0,
+    );
+    Ok(())
+}
+
 /// Offers the canvas as a PNG download.
 pub fn save_png(canvas: &HtmlCanvasElement, name: &str) {
     let Ok(url) = canvas.to_data_url() else {
@@ -303,13 +380,16 @@ pub fn save_png(canvas: &HtmlCanvasElement, name: &str) {
 }
 
 /// A canvas redrawn by `draw` whenever the signals it reads change, with a "Save PNG" button.
+/// Image grids (filters, feature maps) size the canvas themselves and are drawn `pixelated`.
 #[component]
 pub fn Chart(
     /// `data-testid` of the canvas; also the PNG's file name.
-    testid: &'static str,
+    #[prop(into)]
+    testid: String,
     width: u32,
     height: u32,
     draw: impl Fn(&HtmlCanvasElement) -> Result<(), String> + 'static,
+    #[prop(optional)] pixelated: bool,
 ) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let error = RwSignal::new(None::<String>);
@@ -318,14 +398,15 @@ pub fn Chart(
             error.set(draw(&c).err());
         }
     });
+    let name = testid.clone();
     let save = move |_| {
         if let Some(c) = canvas.get_untracked() {
-            save_png(&c, testid);
+            save_png(&c, &name);
         }
     };
     view! {
         <div class="chart">
-            <canvas node_ref=canvas data-testid=testid width=width height=height></canvas>
+            <canvas node_ref=canvas class:pixelated=pixelated data-testid=testid.clone() width=width height=height></canvas>
             <button class="small" title="Download this chart as a PNG image"
                 data-testid=format!("{testid}-png") on:click=save>"Save PNG"</button>
             {move || error.get().map(|e| view! { <span class="error">{e}</span> })}

@@ -11,8 +11,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::bridge;
+use super::charts::Chart;
 use super::images::{draw_tiles, Tile, Tone};
-use super::state::{DatasetState, TrainState};
+use super::state::{DatasetState, PredictedInput, TrainState};
 use crate::worker::protocol::{Request, RunMode};
 
 /// Pad size in screen pixels (7 per image pixel).
@@ -69,6 +70,20 @@ fn to_image(pad: &HtmlCanvasElement, side: u32) -> Option<Vec<u8>> {
     Some(small_data.chunks_exact(4).map(|p| p[3]).collect())
 }
 
+/// Asks for the model's answer and feature maps on one image; `caption` says which.
+pub fn predict_image(state: TrainState, caption: String, pixels: Vec<u8>) {
+    bridge::send(
+        &Request::Predict {
+            pixels: pixels.clone(),
+            feature_maps: true,
+        },
+        &[],
+    );
+    state
+        .predicted_input
+        .set(Some(PredictedInput { caption, pixels }));
+}
+
 #[component]
 pub fn DrawPad() -> impl IntoView {
     let state = expect_context::<TrainState>();
@@ -95,13 +110,7 @@ pub fn DrawPad() -> impl IntoView {
             return;
         }
         if let Some(pixels) = to_image(&canvas, side) {
-            bridge::send(
-                &Request::Predict {
-                    pixels,
-                    feature_maps: true,
-                },
-                &[],
-            );
+            predict_image(state, "your drawing".into(), pixels);
         }
     };
     // While training, the prediction follows the model.
@@ -173,6 +182,7 @@ pub fn DrawPad() -> impl IntoView {
         has_ink.set(false);
         state.prediction.set(None);
         state.feature_maps.set(Vec::new());
+        state.predicted_input.set(None);
     };
 
     view! {
@@ -211,26 +221,48 @@ pub fn DrawPad() -> impl IntoView {
     }
 }
 
-/// Every conv-shaped layer's output for the drawn image, up to 16 channels each.
+/// Every conv-shaped layer's output for the chosen image (drawn, or picked from the test
+/// images), up to 16 channels each, under the image itself.
 #[component]
 fn FeatureMaps() -> impl IntoView {
     let state = expect_context::<TrainState>();
+    let input = move |c: &HtmlCanvasElement| {
+        let side = state.predicted_input.with(|i| {
+            let i = i.as_ref()?;
+            let side = (i.pixels.len() as f64).sqrt() as usize;
+            let values: Vec<f32> = i.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+            Some((side, values))
+        });
+        let Some((side, values)) = side else {
+            return draw_tiles(c, &[], 1, 1, 1, 1, Tone::Ink);
+        };
+        let tile = Tile {
+            values: &values,
+            caption: None,
+        };
+        draw_tiles(c, &[tile], side, side, 3, 1, Tone::Ink)
+    };
     view! {
         <div class="feature-maps" data-testid="feature-maps">
+            <Show when=move || state.predicted_input.with(|i| i.is_some())>
+                <div data-testid="feature-input">
+                    <div class="muted">{move || state.predicted_input.with(|i| i.as_ref().map(|i| format!("Input: {}", i.caption)))}</div>
+                    <Chart testid="feature-input-image" width=0 height=0 pixelated=true draw=input/>
+                </div>
+            </Show>
             {move || state.feature_maps.get().into_iter().filter(|m| m.shape.len() == 3).map(|m| {
-                let canvas = NodeRef::<html::Canvas>::new();
                 let (h, w, c) = (m.shape[0], m.shape[1], m.shape[2]);
                 let name = format!("{}: {} ({}×{}×{})", m.layer + 1, m.name, h, w, c);
-                Effect::new(move || {
-                    let Some(el) = canvas.get() else { return };
+                let draw = move |el: &HtmlCanvasElement| {
                     let channels: Vec<Vec<f32>> = (0..c.min(16))
                         .map(|k| (0..h * w).map(|p| m.values[p * c + k]).collect())
                         .collect();
                     let tiles: Vec<Tile> = channels.iter().map(|v| Tile { values: v, caption: None }).collect();
                     let scale = (56 / h.max(1)).clamp(1, 4);
-                    let _ = draw_tiles(&el, &tiles, h, w, scale, 16, Tone::Signed);
-                });
-                view! { <div><div class="muted">{name}</div><canvas node_ref=canvas class="pixelated" width="0" height="0"></canvas></div> }
+                    draw_tiles(el, &tiles, h, w, scale, 16, Tone::Signed)
+                };
+                view! { <div><div class="muted">{name}</div>
+                    <Chart testid=format!("feature-map-{}", m.layer) width=0 height=0 pixelated=true draw=draw/></div> }
             }).collect_view()}
         </div>
     }

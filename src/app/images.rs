@@ -39,6 +39,18 @@ pub fn draw_tiles(
     scale: usize,
     per_row: usize,
     tone: Tone,
+) -> Result<(), String> {
+    paint_tiles(canvas, tiles, rows, cols, scale, per_row, tone).map_err(|e| format!("{e:?}"))
+}
+
+fn paint_tiles(
+    canvas: &HtmlCanvasElement,
+    tiles: &[Tile],
+    rows: usize,
+    cols: usize,
+    scale: usize,
+    per_row: usize,
+    tone: Tone,
 ) -> Result<(), JsValue> {
     let gap = 4;
     let caption_h = if tiles.iter().any(|t| t.caption.is_some()) {
@@ -76,7 +88,7 @@ pub fn draw_tiles(
             }
         }
     }
-    let context = context2d(canvas)?;
+    let context = context2d(canvas).map_err(|e| JsValue::from_str(&e))?;
     let image =
         ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)?;
     context.put_image_data(&image, 0.0, 0.0)?;

@@ -11,6 +11,7 @@ mod model_builder;
 mod sample_grid;
 mod snapshots;
 mod state;
+mod test_gallery;
 mod train_panel;
 mod url_state;
 mod watch;
@@ -23,6 +24,7 @@ use draw_pad::DrawPad;
 use model_builder::ModelBuilder;
 use snapshots::SnapshotPanel;
 use state::{DatasetState, TrainState};
+use test_gallery::TestGallery;
 use train_panel::TrainPanel;
 use watch::{Coach, Curves, Evaluation, FilterView, Histograms};
 
@@ -70,6 +72,7 @@ fn App() -> impl IntoView {
                 <DrawPad/>
                 <FilterView/>
             </div>
+            <TestGallery/>
             <Evaluation/>
             <Histograms/>
         </main>

@@ -351,6 +351,7 @@ pub fn ModelBuilder() -> impl IntoView {
                                 {penalty("L2", "Shrinks all weights a little: weight decay.", pen.l2, |l, v| l.penalties.l2 = v)}
                             })}
                             {penalty("act L1", "Penalises this layer's outputs: sparse activations.", pen.activity_l1, |l, v| l.penalties.activity_l1 = v)}
+                            {penalty("act L2", "Penalises large outputs of this layer: small, spread-out activations.", pen.activity_l2, |l, v| l.penalties.activity_l2 = v)}
                             <button class="small" title="Move up" disabled=i == 0 data-testid=format!("layer-{i}-up")
                                 on:click=move |_| edit(Box::new(move |ls| ls.swap(i, i - 1)))>"↑"</button>
                             <button class="small" title="Move down" disabled=i + 1 == n data-testid=format!("layer-{i}-down")

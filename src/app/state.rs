@@ -4,9 +4,9 @@ use leptos::prelude::*;
 
 use crate::data::DatasetSummary;
 use crate::train::inference::FeatureMap;
-use crate::train::metrics::{EvalReport, Filters, ModelSnapshot};
+use crate::train::metrics::{ActivationStats, EvalReport, Filters, ModelSnapshot};
 use crate::train::{EpochSummary, FinishReason, StepMetrics, TrainConfig};
-use crate::worker::protocol::{Backend, RunMode, Sample};
+use crate::worker::protocol::{Backend, RunMode, Sample, TestPrediction};
 
 /// Download progress: what is being fetched, bytes so far, bytes in all (0 = unknown).
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +49,22 @@ pub struct Plan {
     pub train_images: usize,
 }
 
+/// The image the class probabilities and feature maps are for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictedInput {
+    /// "your drawing" or which test image.
+    pub caption: String,
+    pub pixels: Vec<u8>,
+}
+
+/// A page of test images with the model's answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gallery {
+    pub start: usize,
+    pub total: usize,
+    pub items: Vec<TestPrediction>,
+}
+
 /// Everything the trainer views show: the configuration being edited and what the worker
 /// reported about the run.
 #[derive(Debug, Clone, Copy)]
@@ -67,9 +83,13 @@ pub struct TrainState {
     pub snapshot: RwSignal<Option<ModelSnapshot>>,
     /// First-layer filters at each snapshot, with the batch they were taken at.
     pub filter_history: RwSignal<Vec<(usize, Filters)>>,
+    /// Every layer's activation statistics at each snapshot (thinned out as it grows).
+    pub activation_history: RwSignal<Vec<Vec<ActivationStats>>>,
     pub finished: RwSignal<Option<(FinishReason, Option<EvalReport>)>>,
     pub prediction: RwSignal<Option<Vec<f32>>>,
     pub feature_maps: RwSignal<Vec<FeatureMap>>,
+    pub predicted_input: RwSignal<Option<PredictedInput>>,
+    pub gallery: RwSignal<Option<Gallery>>,
     /// Save a snapshot every this many epochs (0: never), and the snapshots stored.
     pub snapshot_every: RwSignal<usize>,
     pub snapshots: RwSignal<Vec<super::snapshots::SnapshotInfo>>,
@@ -90,9 +110,12 @@ impl TrainState {
             validation: RwSignal::new(None),
             snapshot: RwSignal::new(None),
             filter_history: RwSignal::new(Vec::new()),
+            activation_history: RwSignal::new(Vec::new()),
             finished: RwSignal::new(None),
             prediction: RwSignal::new(None),
             feature_maps: RwSignal::new(Vec::new()),
+            predicted_input: RwSignal::new(None),
+            gallery: RwSignal::new(None),
             snapshot_every: RwSignal::new(1),
             snapshots: RwSignal::new(Vec::new()),
         }
@@ -106,7 +129,9 @@ impl TrainState {
         self.validation.set(None);
         self.snapshot.set(None);
         self.filter_history.set(Vec::new());
+        self.activation_history.set(Vec::new());
         self.finished.set(None);
+        self.gallery.set(None);
         self.error.set(None);
         self.notice.set(None);
     }

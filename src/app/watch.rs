@@ -1,12 +1,11 @@
 //! The views that update while the network trains: curves, histograms, filters, the
 //! confusion matrix and the most confidently wrong images.
 
-use leptos::html;
 use leptos::prelude::*;
 
 use super::charts::{
-    decimate, draw_histogram, draw_lines, ewma, Chart, Series, BLUE, GREEN, GREY, LIGHT_BLUE,
-    ORANGE, RED,
+    decimate, draw_histogram, draw_histogram_history, draw_lines, ewma, Chart, Series, BLUE, GREEN,
+    GREY, LIGHT_BLUE, ORANGE, RED,
 };
 use super::images::{draw_tiles, Tile, Tone};
 use super::state::{DatasetState, TrainState};
@@ -217,10 +216,24 @@ pub fn Histograms() -> impl IntoView {
         } else {
             format!("activation-{k}")
         };
+        let over_time = move |c: &web_sys::HtmlCanvasElement| {
+            state.activation_history.with(|history| {
+                let layer: Vec<_> = history.iter().filter_map(|acts| acts.get(k)).collect();
+                let hists: Vec<_> = layer.iter().map(|a| &a.histogram).collect();
+                let fraction: Vec<f32> = layer
+                    .iter()
+                    .filter_map(|a| a.dead_fraction.or(a.saturated_fraction))
+                    .collect();
+                draw_histogram_history(c, &hists, &fraction, BLUE)
+            })
+        };
         view! {
             <div class="hist" data-testid=testid>
                 <div>{title}</div>
                 <Chart testid=if weight { "weight-hist" } else { "activation-hist" } width=220 height=90 draw=draw/>
+                {(!weight).then(|| view! {
+                    <Chart testid=format!("activation-history-{k}") width=220 height=90 draw=over_time/>
+                })}
                 <div class="muted">{note}</div>
             </div>
         }
@@ -228,7 +241,7 @@ pub fn Histograms() -> impl IntoView {
     view! {
         <section class="card" data-testid="histograms">
             <h2>"Inside the network"</h2>
-            <p class="muted">"Activations of the last training batch, and the weights now. Dead ReLUs output 0 for every image; saturated sigmoid/tanh units sit on the flat ends."</p>
+            <p class="muted">"Activations of the last training batch, and the weights now. Dead ReLUs output 0 for every image; saturated sigmoid/tanh units sit on the flat ends. Under each activation histogram, its history: one column per snapshot, darker where more values fall, the red line the share of dead (or saturated) units."</p>
             <div class="hist-grid">
                 {move || layout.get().into_iter().map(card).collect_view()}
             </div>
@@ -240,14 +253,14 @@ pub fn Histograms() -> impl IntoView {
 #[component]
 pub fn FilterView() -> impl IntoView {
     let state = expect_context::<TrainState>();
-    let canvas = NodeRef::<html::Canvas>::new();
     // None follows the latest snapshot.
     let chosen = RwSignal::new(None::<usize>);
-    Effect::new(move || {
-        let history = state.filter_history.get();
-        let Some(c) = canvas.get() else { return };
-        let at = chosen.get().unwrap_or(history.len().saturating_sub(1));
-        if let Some((_, f)) = history.get(at) {
+    let draw = move |c: &web_sys::HtmlCanvasElement| {
+        state.filter_history.with(|history| {
+            let at = chosen.get().unwrap_or(history.len().saturating_sub(1));
+            let Some((_, f)) = history.get(at) else {
+                return Ok(());
+            };
             let size = f.height * f.width;
             let tiles: Vec<Tile> = f
                 .values
@@ -259,15 +272,15 @@ pub fn FilterView() -> impl IntoView {
                 })
                 .collect();
             let scale = (64 / f.height.max(1)).clamp(2, 12);
-            let _ = draw_tiles(&c, &tiles, f.height, f.width, scale, 16, Tone::Signed);
-        }
-    });
+            draw_tiles(c, &tiles, f.height, f.width, scale, 16, Tone::Signed)
+        })
+    };
     let count = move || state.filter_history.with(|h| h.len());
     view! {
         <section class="card" data-testid="filters">
             <h2>"First-layer filters"</h2>
             <p class="muted">"What the first layer looks for: light weights respond to ink, dark ones to its absence."</p>
-            <canvas node_ref=canvas class="pixelated" data-testid="filter-grid" width="0" height="0"></canvas>
+            <Chart testid="filter-grid" width=0 height=0 pixelated=true draw=draw/>
             <div class="controls">
                 <input type="range" min="0" data-testid="filter-scrubber" title="Replay how the filters evolved"
                     prop:max=move || count().saturating_sub(1)
@@ -290,14 +303,13 @@ pub fn FilterView() -> impl IntoView {
 pub fn Evaluation() -> impl IntoView {
     let state = expect_context::<TrainState>();
     let datasets = expect_context::<DatasetState>();
-    let gallery = NodeRef::<html::Canvas>::new();
-    Effect::new(move || {
+    let gallery = move |c: &web_sys::HtmlCanvasElement| {
         let report = state.validation.get();
         let side = datasets
             .summary
             .with(|s| s.as_ref().map(|s| (s.rows, s.cols)));
-        let (Some(c), Some(r), Some((rows, cols))) = (gallery.get(), report, side) else {
-            return;
+        let (Some(r), Some((rows, cols))) = (report, side) else {
+            return Ok(());
         };
         let images: Vec<Vec<f32>> = r
             .worst
@@ -318,8 +330,8 @@ pub fn Evaluation() -> impl IntoView {
                 )),
             })
             .collect();
-        let _ = draw_tiles(&c, &tiles, rows, cols, 2, 8, Tone::Ink);
-    });
+        draw_tiles(c, &tiles, rows, cols, 2, 8, Tone::Ink)
+    };
     view! {
         <section class="card" data-testid="evaluation">
             <h2>"Validation: where it goes wrong"</h2>
@@ -345,7 +357,7 @@ pub fn Evaluation() -> impl IntoView {
                     <h3>"Most confidently wrong (true → predicted, confidence)"</h3>
                 }
             })}
-            <canvas node_ref=gallery class="pixelated" data-testid="wrong-gallery" width="0" height="0"></canvas>
+            <Chart testid="wrong-gallery" width=0 height=0 pixelated=true draw=gallery/>
         </section>
     }
 }

@@ -18,19 +18,23 @@ pub struct FeatureMap {
 }
 
 impl Trainer {
-    /// The image as the model sees it: scaled, normalised like the training data.
-    fn input_of(&self, pixels: &[u8]) -> Result<Tensor> {
+    /// Images as the model sees them: scaled, normalised like the training data, one batch.
+    fn input_of(&self, images: &[&[u8]]) -> Result<Tensor> {
         let expected: usize = self.config.model.input.iter().product();
-        if pixels.len() != expected {
+        if let Some(bad) = images.iter().find(|p| p.len() != expected) {
             return Err(Error::Config(format!(
                 "an image of {} pixels was given; this model takes {:?} = {expected}",
-                pixels.len(),
+                bad.len(),
                 self.config.model.input
             )));
         }
-        let mut x: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
-        self.normalizer.apply(&mut x);
-        let mut shape = vec![1];
+        let mut x = Vec::with_capacity(images.len() * expected);
+        for pixels in images {
+            let start = x.len();
+            x.extend(pixels.iter().map(|&p| p as f32 / 255.0));
+            self.normalizer.apply(&mut x[start..]);
+        }
+        let mut shape = vec![images.len()];
         shape.extend(&self.config.model.input);
         Tensor::from_vec(shape, x)?.to_device(&self.device)
     }
@@ -47,7 +51,12 @@ impl Trainer {
 
     /// Class probabilities for one image of `rows × cols` bytes (0 = paper, 255 = ink).
     pub async fn predict(&mut self, pixels: &[u8]) -> Result<Vec<f32>> {
-        let x = self.input_of(pixels)?;
+        self.predict_many(&[pixels]).await
+    }
+
+    /// Class probabilities for a batch of images, image after image.
+    pub async fn predict_many(&mut self, images: &[&[u8]]) -> Result<Vec<f32>> {
+        let x = self.input_of(images)?;
         let ends_in_softmax = matches!(
             self.config.model.layers.last().map(|l| &l.layer),
             Some(LayerSpec::Softmax)
@@ -65,7 +74,7 @@ impl Trainer {
 
     /// Every layer's output for one image, in inference mode.
     pub async fn feature_maps(&mut self, pixels: &[u8]) -> Result<Vec<FeatureMap>> {
-        let x = self.input_of(pixels)?;
+        let x = self.input_of(&[pixels])?;
         let outputs = self.with_evaluated_weights(|t| {
             t.model.forward(&x, Mode::Eval)?;
             Ok(t.model.outputs().to_vec())

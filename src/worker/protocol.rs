@@ -79,12 +79,29 @@ pub enum Request {
     OpenModel {
         name: String,
     },
+    /// The current model's answers on `count` test images from `start` (wrapping around).
+    TestGallery {
+        start: usize,
+        count: usize,
+    },
 }
 
 /// One image to show, with its label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub label: u8,
+    pub pixels: Vec<u8>,
+}
+
+/// The model's answer on one test image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestPrediction {
+    /// Position in the test set.
+    pub index: usize,
+    pub label: u8,
+    pub predicted: u8,
+    /// The predicted class's probability.
+    pub confidence: f32,
     pub pixels: Vec<u8>,
 }
 
@@ -154,7 +171,16 @@ pub enum Event {
     OpenFailed {
         message: String,
     },
+    /// Answers to `Request::TestGallery`; `total` is the size of the test set.
+    TestGallery {
+        start: usize,
+        total: usize,
+        items: Vec<TestPrediction>,
+    },
 }
+
+/// Test images the gallery shows at once, at most.
+pub const GALLERY_MAX: usize = 64;
 
 /// How many sample images per class the page shows.
 pub const SAMPLES_PER_CLASS: usize = 4;

@@ -146,6 +146,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
                 })
             }
         },
+        Request::TestGallery { start, count } => Command::TestGallery { start, count },
     };
     session::submit(state, command, post);
 }

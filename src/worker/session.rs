@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use wasm_bindgen::prelude::*;
 
-use super::protocol::{Backend, Event, RunMode};
+use super::protocol::{Backend, Event, RunMode, TestPrediction, GALLERY_MAX};
 use crate::backend::webgpu::GpuContext;
 use crate::data::Dataset;
 use crate::tensor::Device;
@@ -50,6 +50,10 @@ pub enum Command {
     OpenModel {
         name: String,
         bytes: Vec<u8>,
+    },
+    TestGallery {
+        start: usize,
+        count: usize,
     },
 }
 
@@ -428,6 +432,7 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
             }
         }
         Command::OpenModel { name, bytes } => open_model(host, name, &bytes, outbox).await,
+        Command::TestGallery { start, count } => test_gallery(host, start, count, post).await,
         Command::LoseDevice => {
             if let Some(ctx) = host.borrow().session.gpu.clone() {
                 ctx.simulate_loss();
@@ -487,6 +492,57 @@ async fn snapshot(trainer: &mut Trainer, post: fn(&Event)) {
             message: format!("could not take a snapshot after epoch {epoch}: {e}"),
         }),
     }
+}
+
+/// The current model's answers on a page of test images.
+async fn test_gallery(host: &Shared, start: usize, count: usize, post: fn(&Event)) {
+    let dataset = host.borrow().dataset.clone();
+    let trainer = host.borrow_mut().session.trainer.take();
+    let (Some(dataset), Some(mut t)) = (dataset, trainer) else {
+        return;
+    };
+    let test = &dataset.test;
+    let total = test.len();
+    let indices: Vec<usize> = (0..count.min(GALLERY_MAX).min(total))
+        .map(|k| (start + k) % total)
+        .collect();
+    if indices.is_empty() {
+        host.borrow_mut().session.trainer = Some(t);
+        return;
+    }
+    let images: Vec<&[u8]> = indices.iter().map(|&i| test.image(i)).collect();
+    let result = t.predict_many(&images).await;
+    host.borrow_mut().session.trainer = Some(t);
+    let probabilities = match result {
+        Ok(p) => p,
+        Err(e) => {
+            return post(&Event::Notice {
+                message: format!("could not run the model on the test images: {e}"),
+            })
+        }
+    };
+    let classes = probabilities.len() / indices.len().max(1);
+    let items = indices
+        .iter()
+        .zip(probabilities.chunks_exact(classes.max(1)))
+        .map(|(&index, p)| {
+            let predicted = (0..p.len())
+                .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+                .unwrap_or(0);
+            TestPrediction {
+                index,
+                label: test.labels[index],
+                predicted: predicted as u8,
+                confidence: p[predicted],
+                pixels: test.image(index).to_vec(),
+            }
+        })
+        .collect();
+    post(&Event::TestGallery {
+        start: start % total.max(1),
+        total,
+        items,
+    });
 }
 
 /// Replaces the current model by the one in a model file, or says why it cannot.
