@@ -8,6 +8,7 @@ pub mod clock;
 pub mod data;
 pub mod error;
 pub mod io;
+pub mod lessons;
 pub mod nn;
 pub mod optim;
 pub mod random;

@@ -7,6 +7,7 @@ mod config_panel;
 mod dataset_panel;
 mod draw_pad;
 mod images;
+mod lessons;
 mod model_builder;
 mod sample_grid;
 mod snapshots;
@@ -21,12 +22,20 @@ use leptos::prelude::*;
 use config_panel::ConfigPanel;
 use dataset_panel::DatasetPanel;
 use draw_pad::DrawPad;
+use lessons::convolution::ConvolutionLesson;
 use model_builder::ModelBuilder;
 use snapshots::SnapshotPanel;
 use state::{DatasetState, TrainState};
 use test_gallery::TestGallery;
 use train_panel::TrainPanel;
 use watch::{Coach, Curves, Evaluation, FilterView, Histograms};
+
+/// The app's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Trainer,
+    Convolution,
+}
 
 /// Entry point of the page binary.
 pub fn start() {
@@ -53,12 +62,27 @@ fn App() -> impl IntoView {
     });
     bridge::spawn(datasets, train);
     bridge::install_test_hooks();
+    // Lessons are pages beside the trainer; the trainer stays mounted (and keeps training)
+    // while a lesson is open.
+    let page = RwSignal::new(Page::Trainer);
+    let tab = move |p: Page, label: &'static str, testid: &'static str| {
+        view! {
+            <button class="tab" class:active=move || page.get() == p data-testid=testid on:click=move |_| page.set(p)>{label}</button>
+        }
+    };
     view! {
         <header class="topbar">
             <h1>"Trainer"</h1>
             <p class="tagline">"Learn deep learning by doing it: load data, build a network, watch it learn."</p>
+            <nav class="tabs">
+                {tab(Page::Trainer, "Trainer", "nav-trainer")}
+                {tab(Page::Convolution, "Lesson: convolution", "nav-convolution")}
+            </nav>
         </header>
-        <main>
+        <main class="lesson-page" style:display=move || if page.get() == Page::Convolution { "grid" } else { "none" }>
+            <ConvolutionLesson/>
+        </main>
+        <main style:display=move || if page.get() == Page::Trainer { "grid" } else { "none" }>
             <DatasetPanel/>
             <div class="two-columns">
                 <ModelBuilder/>

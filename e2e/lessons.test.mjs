@@ -1,0 +1,86 @@
+// The lessons in real Chromium: each page opens, its experiment runs from the controls a
+// learner uses, the figures it states are the ones computed, and nothing logs an error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve } from './serve.mjs';
+import { launch, openPage, screenshot } from './browser.mjs';
+
+let server, url, browser, page, problems;
+
+before(async () => {
+  ({ server, url } = await serve(new URL('../dist', import.meta.url).pathname));
+  browser = await launch();
+  ({ page, problems } = await openPage(browser, url));
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const text = (id) => page.getByTestId(id).textContent();
+const set = async (id, value) => {
+  await page.getByTestId(id).fill(String(value));
+  await page.getByTestId(id).press('Tab');
+};
+const formula = () => text('conv-formula');
+
+test('convolution explorer: the output size follows stride, padding and dilation', async () => {
+  await page.getByTestId('nav-convolution').click();
+  await page.getByTestId('lesson-convolution').waitFor();
+  assert.match(await text('lesson-image-caption'), /Now: a training image labelled \d/);
+  assert.match(await formula(), /⌊\(28 \+ 2·0 − 1·\(3 − 1\) − 1\) \/ 1⌋ \+ 1 = 26;/);
+  await page.getByTestId('conv-stride').fill('2');
+  assert.match(await formula(), /\/ 2⌋ \+ 1 = 13;/);
+  await page.getByTestId('conv-padding').fill('1');
+  assert.match(await formula(), /⌊\(28 \+ 2·1 − 1·\(3 − 1\) − 1\) \/ 2⌋ \+ 1 = 14;/);
+  await page.getByTestId('conv-dilation').fill('3');
+  assert.match(await formula(), /⌊\(28 \+ 2·1 − 3·\(3 − 1\) − 1\) \/ 2⌋ \+ 1 = 12;/);
+  const size = await page.getByTestId('conv-feature').evaluate((c) => [c.width, c.height]);
+  assert.deepEqual(size, [12 * 8 + 4, 12 * 8 + 4], 'the feature map drawn is 12×12');
+  assert.match(await text('param-compare'), /has 80 parameters .* would need 904320: 11304× more/);
+});
+
+test('convolution explorer: step by step, the identity kernel, the ReLU/pool identity', async () => {
+  for (const [id, v] of [['conv-stride', 1], ['conv-padding', 1], ['conv-dilation', 1]]) await page.getByTestId(id).fill(String(v));
+  // The first window hangs over the padding; its sum is the feature map's first value.
+  assert.match(await text('conv-step'), /^output \(0, 0\) = .* = -?\d+\.\d{3}$/);
+  await page.getByTestId('conv-position').fill('400');
+  assert.match(await text('conv-step'), /^output \(14, 8\) = /);
+  await page.getByTestId('conv-play').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="conv-step"]').textContent.startsWith('output (14, 8)'));
+  await page.getByTestId('conv-play').click();
+  assert.match(await text('relu-pool-identity'), /the largest difference between the two is 0\./);
+  // The identity kernel copies the image: the one product of a window is its centre pixel.
+  await page.getByTestId('kernel-preset').selectOption('identity');
+  await page.getByTestId('conv-position').fill('406');
+  assert.match(await text('conv-step'), /^output \(14, 14\) = (\d\.\d\d)×1\.00 = \1\d$/);
+  // Editing a weight makes the kernel the learner's own.
+  await set('kernel-4', 2);
+  assert.equal(await page.getByTestId('kernel-preset').inputValue(), 'custom');
+  assert.match(await text('conv-step'), /×2\.00 = /);
+  await page.getByTestId('kernel-size').selectOption('5');
+  assert.equal(await page.locator('input[data-testid^=kernel-]').count(), 25);
+  await screenshot(page, 'lesson-convolution');
+});
+
+test('convolution explorer: a trained model\'s own kernels and feature maps', async () => {
+  assert.equal(await page.getByTestId('lesson-no-model').count(), 1);
+  await page.getByTestId('nav-trainer').click();
+  await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
+  await set('cfg-subset', 500);
+  await set('cfg-validation', 500);
+  await set('cfg-epochs', 1);
+  await page.getByTestId('cfg-backend').selectOption('cpu');
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
+  await page.getByTestId('nav-convolution').click();
+  await page.getByTestId('lesson-filter-0').click();
+  assert.equal(await page.getByTestId('kernel-size').inputValue(), '5', 'the default CNN learns 5×5 kernels');
+  assert.equal(await page.getByTestId('kernel-preset').inputValue(), 'custom');
+  await page.getByTestId('lesson-run-model').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-model-maps"]').width > 10);
+  await screenshot(page, 'lesson-convolution-trained');
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,3 @@
+//! The lesson pages: a few sentences and an experiment each, beside the trainer.
+
+pub mod convolution;
