@@ -82,5 +82,27 @@ test('convolution explorer: a trained model\'s own kernels and feature maps', as
   await page.getByTestId('lesson-run-model').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="lesson-model-maps"]').width > 10);
   await screenshot(page, 'lesson-convolution-trained');
+});
+
+test('regularisation lab: seven runs from one seed, the gap and L1\'s zeros', async () => {
+  await page.getByTestId('nav-regularisation').click();
+  await set('lab-images', 300);
+  await set('lab-epochs', 10);
+  const t0 = Date.now();
+  await page.getByTestId('lab-run').click();
+  await page.getByTestId('lab-status').filter({ hasText: '7 runs done' }).waitFor({ timeout: 300_000 });
+  console.log(`# figure: regularisation lab, 7 runs × 10 epochs on 300 images: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const rows = await page.locator('[data-testid^=lab-row-]').allTextContents();
+  assert.equal(rows.length, 7);
+  console.log(`# figure: ${rows.join(' | ')}`);
+  const gap = async (k) => Number(await text(`lab-gap-${k}`));
+  const zeros = async (k) => Number((await text(`lab-zeros-${k}`)).split(' ')[0]);
+  assert.ok((await gap(0)) > 5, 'without regularisation 300 images overfit');
+  assert.ok((await gap(4)) < (await gap(0)), 'augmentation shrinks the gap');
+  assert.ok((await zeros(2)) > 10 * (await zeros(0)), 'L1 makes weights zero');
+  // The learner's own run joins the table.
+  await page.getByTestId('lab-add').click();
+  await page.getByTestId('lab-row-7').filter({ hasText: 'your settings' }).waitFor({ timeout: 120_000 });
+  await screenshot(page, 'lesson-regularisation');
   assert.deepEqual(problems, []);
 });

@@ -215,6 +215,13 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             )));
         }
         Event::OpenFailed { message } => train.error.set(Some(message)),
+        Event::LabProgress {
+            index,
+            name,
+            history,
+        } => train.lab.progress(index, &name, history),
+        Event::LabRun { index, report } => train.lab.finished(index, report),
+        Event::LabFailed { message } => train.lab.error.set(Some(message)),
         Event::TestGallery {
             start,
             total,

@@ -14,7 +14,7 @@ use crate::train::metrics::Histogram;
 
 /// One line (or set of points) on a line chart.
 pub struct Series {
-    pub name: &'static str,
+    pub name: String,
     pub color: RGBColor,
     pub points: Vec<(f32, f32)>,
     /// Points with markers (per-epoch figures) rather than a line (per-step figures).
@@ -246,12 +246,15 @@ fn legend(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<(), String> {
         let y = 16.0 + 16.0 * i as f64;
         let RGBColor(r, g, b) = s.color;
         ctx.set_fill_style_str("rgba(255,255,255,0.8)");
-        let width = ctx.measure_text(s.name).map(|m| m.width()).unwrap_or(100.0);
+        let width = ctx
+            .measure_text(&s.name)
+            .map(|m| m.width())
+            .unwrap_or(100.0);
         ctx.fill_rect(right - width - 28.0, y - 8.0, width + 32.0, 16.0);
         ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
         ctx.fill_rect(right - width - 24.0, y - 2.0, 16.0, 4.0);
         ctx.set_fill_style_str("#1d2330");
-        ctx.fill_text(s.name, right, y)
+        ctx.fill_text(&s.name, right, y)
             .map_err(|e| format!("{e:?}"))?;
     }
     Ok(())

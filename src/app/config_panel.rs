@@ -83,7 +83,7 @@ pub fn ConfigPanel() -> impl IntoView {
         draw_lines(
             canvas,
             &[Series {
-                name: "learning rate",
+                name: "learning rate".into(),
                 color: BLUE,
                 points,
                 markers: false,

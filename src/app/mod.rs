@@ -23,6 +23,7 @@ use config_panel::ConfigPanel;
 use dataset_panel::DatasetPanel;
 use draw_pad::DrawPad;
 use lessons::convolution::ConvolutionLesson;
+use lessons::regularisation::RegularisationLesson;
 use model_builder::ModelBuilder;
 use snapshots::SnapshotPanel;
 use state::{DatasetState, TrainState};
@@ -35,6 +36,7 @@ use watch::{Coach, Curves, Evaluation, FilterView, Histograms};
 enum Page {
     Trainer,
     Convolution,
+    Regularisation,
 }
 
 /// Entry point of the page binary.
@@ -77,10 +79,14 @@ fn App() -> impl IntoView {
             <nav class="tabs">
                 {tab(Page::Trainer, "Trainer", "nav-trainer")}
                 {tab(Page::Convolution, "Lesson: convolution", "nav-convolution")}
+                {tab(Page::Regularisation, "Lesson: regularisation", "nav-regularisation")}
             </nav>
         </header>
         <main class="lesson-page" style:display=move || if page.get() == Page::Convolution { "grid" } else { "none" }>
             <ConvolutionLesson/>
+        </main>
+        <main class="lesson-page" style:display=move || if page.get() == Page::Regularisation { "grid" } else { "none" }>
+            <RegularisationLesson/>
         </main>
         <main style:display=move || if page.get() == Page::Trainer { "grid" } else { "none" }>
             <DatasetPanel/>

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::data::DatasetSummary;
+use crate::lessons::regularisation::RunReport;
 use crate::train::inference::FeatureMap;
 use crate::train::metrics::{ActivationStats, EvalReport, Filters, ModelSnapshot};
 use crate::train::{EpochSummary, FinishReason, StepMetrics, TrainConfig};
@@ -65,6 +66,57 @@ pub struct Gallery {
     pub items: Vec<TestPrediction>,
 }
 
+/// One run of a lesson's lab as it trains, and its report once done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabRow {
+    pub name: String,
+    pub history: Vec<EpochSummary>,
+    pub report: Option<RunReport>,
+}
+
+/// The regularisation lab's runs, as the worker reports them.
+#[derive(Debug, Clone, Copy)]
+pub struct LabState {
+    pub rows: RwSignal<Vec<LabRow>>,
+    /// Runs asked for; the lab is running while fewer have reports.
+    pub expected: RwSignal<usize>,
+    pub error: RwSignal<Option<String>>,
+}
+
+impl LabState {
+    pub fn running(&self) -> bool {
+        let done = self
+            .rows
+            .with(|r| r.iter().filter(|r| r.report.is_some()).count());
+        self.error.with(|e| e.is_none()) && done < self.expected.get()
+    }
+
+    pub fn progress(&self, index: usize, name: &str, history: Vec<EpochSummary>) {
+        self.rows
+            .update(|rows| row(rows, index, name).history = history);
+    }
+
+    pub fn finished(&self, index: usize, report: RunReport) {
+        self.rows.update(|rows| {
+            let row = row(rows, index, &report.name);
+            row.history = report.history.clone();
+            row.report = Some(report);
+        });
+    }
+}
+
+/// The row of run `index`, added (with the ones before it) if it is new.
+fn row<'a>(rows: &'a mut Vec<LabRow>, index: usize, name: &str) -> &'a mut LabRow {
+    while rows.len() <= index {
+        rows.push(LabRow {
+            name: name.to_string(),
+            history: Vec::new(),
+            report: None,
+        });
+    }
+    &mut rows[index]
+}
+
 /// Everything the trainer views show: the configuration being edited and what the worker
 /// reported about the run.
 #[derive(Debug, Clone, Copy)]
@@ -90,6 +142,7 @@ pub struct TrainState {
     pub feature_maps: RwSignal<Vec<FeatureMap>>,
     pub predicted_input: RwSignal<Option<PredictedInput>>,
     pub gallery: RwSignal<Option<Gallery>>,
+    pub lab: LabState,
     /// Save a snapshot every this many epochs (0: never), and the snapshots stored.
     pub snapshot_every: RwSignal<usize>,
     pub snapshots: RwSignal<Vec<super::snapshots::SnapshotInfo>>,
@@ -116,6 +169,11 @@ impl TrainState {
             feature_maps: RwSignal::new(Vec::new()),
             predicted_input: RwSignal::new(None),
             gallery: RwSignal::new(None),
+            lab: LabState {
+                rows: RwSignal::new(Vec::new()),
+                expected: RwSignal::new(0),
+                error: RwSignal::new(None),
+            },
             snapshot_every: RwSignal::new(1),
             snapshots: RwSignal::new(Vec::new()),
         }

@@ -37,19 +37,19 @@ pub fn Curves() -> impl IntoView {
             c,
             &[
                 Series {
-                    name: "training loss",
+                    name: "training loss".into(),
                     color: LIGHT_BLUE,
                     points: decimate(&raw, MAX_POINTS),
                     markers: false,
                 },
                 Series {
-                    name: "training loss (EWMA)",
+                    name: "training loss (EWMA)".into(),
                     color: BLUE,
                     points: smooth,
                     markers: false,
                 },
                 Series {
-                    name: "validation loss",
+                    name: "validation loss".into(),
                     color: ORANGE,
                     points: val,
                     markers: true,
@@ -70,13 +70,13 @@ pub fn Curves() -> impl IntoView {
             c,
             &[
                 Series {
-                    name: "training accuracy (EWMA)",
+                    name: "training accuracy (EWMA)".into(),
                     color: BLUE,
                     points: smooth,
                     markers: false,
                 },
                 Series {
-                    name: "validation accuracy",
+                    name: "validation accuracy".into(),
                     color: ORANGE,
                     points: val,
                     markers: true,
@@ -97,7 +97,7 @@ pub fn Curves() -> impl IntoView {
         .into_iter()
         .filter(|(_, _, p)| p.iter().any(|&(_, y)| y != 0.0))
         .map(|(name, color, p)| Series {
-            name,
+            name: name.into(),
             color,
             points: decimate(&ewma(&p, 0.9), MAX_POINTS),
             markers: false,
@@ -110,7 +110,7 @@ pub fn Curves() -> impl IntoView {
         draw_lines(
             c,
             &[Series {
-                name: "learning rate",
+                name: "learning rate".into(),
                 color: GREEN,
                 points,
                 markers: false,

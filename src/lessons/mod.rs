@@ -2,3 +2,4 @@
 //! The pages that show them live in `app/lessons/`.
 
 pub mod convolution;
+pub mod regularisation;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Builtin, DatasetSummary};
+use crate::lessons::regularisation::{LabRun, RunReport};
 use crate::train::inference::FeatureMap;
 use crate::train::{EpochSummary, TrainConfig, TrainEvent};
 
@@ -83,6 +84,13 @@ pub enum Request {
     TestGallery {
         start: usize,
         count: usize,
+    },
+    /// Train each run to the end on the CPU, one after the other (a lesson's experiment).
+    /// The trainer's own run waits meanwhile.
+    Lab {
+        runs: Vec<LabRun>,
+        /// The first run's number in the page's table (runs can be added to a finished lab).
+        first: usize,
     },
 }
 
@@ -169,6 +177,20 @@ pub enum Event {
     },
     /// The file could not be opened; the current model is untouched.
     OpenFailed {
+        message: String,
+    },
+    /// A lab run finished another epoch.
+    LabProgress {
+        index: usize,
+        name: String,
+        history: Vec<EpochSummary>,
+    },
+    /// A lab run ended; the last run's report ends the lab.
+    LabRun {
+        index: usize,
+        report: RunReport,
+    },
+    LabFailed {
         message: String,
     },
     /// Answers to `Request::TestGallery`; `total` is the size of the test set.

@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use super::protocol::{Backend, Event, RunMode, TestPrediction, GALLERY_MAX};
 use crate::backend::webgpu::GpuContext;
 use crate::data::Dataset;
+use crate::lessons::regularisation::{finish_of, report, LabRun};
 use crate::tensor::Device;
 use crate::train::{TrainConfig, TrainEvent, Trainer};
 
@@ -54,6 +55,10 @@ pub enum Command {
     TestGallery {
         start: usize,
         count: usize,
+    },
+    Lab {
+        runs: Vec<LabRun>,
+        first: usize,
     },
 }
 
@@ -433,6 +438,11 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
         }
         Command::OpenModel { name, bytes } => open_model(host, name, &bytes, outbox).await,
         Command::TestGallery { start, count } => test_gallery(host, start, count, post).await,
+        Command::Lab { runs, first } => {
+            if let Err(message) = lab(host, runs, first, post).await {
+                post(&Event::LabFailed { message });
+            }
+        }
         Command::LoseDevice => {
             if let Some(ctx) = host.borrow().session.gpu.clone() {
                 ctx.simulate_loss();
@@ -492,6 +502,51 @@ async fn snapshot(trainer: &mut Trainer, post: fn(&Event)) {
             message: format!("could not take a snapshot after epoch {epoch}: {e}"),
         }),
     }
+}
+
+/// Trains a lesson's runs one after the other on the CPU, reporting each epoch and each
+/// finished run. Yields to the event loop as the pump does, so the worker keeps reading
+/// messages (they wait in the queue until the lab is done).
+async fn lab(
+    host: &Shared,
+    runs: Vec<LabRun>,
+    first: usize,
+    post: fn(&Event),
+) -> Result<(), String> {
+    let dataset = host
+        .borrow()
+        .dataset
+        .clone()
+        .ok_or("load a dataset first")?;
+    for (k, run) in runs.into_iter().enumerate() {
+        let index = first + k;
+        let mut t =
+            Trainer::new(run.config, dataset.clone()).map_err(|e| format!("{}: {e}", run.name))?;
+        let mut finish = None;
+        let mut epochs = 0;
+        let mut last_yield = now_ms();
+        while !t.is_finished() {
+            let events = t.step().await.map_err(|e| format!("{}: {e}", run.name))?;
+            finish = finish.or(finish_of(&events));
+            if t.history.len() > epochs {
+                epochs = t.history.len();
+                post(&Event::LabProgress {
+                    index,
+                    name: run.name.clone(),
+                    history: t.history.clone(),
+                });
+            }
+            if now_ms() - last_yield >= YIELD_EVERY_MS {
+                yield_now().await;
+                last_yield = now_ms();
+            }
+        }
+        let report = report(&run.name, &mut t, finish)
+            .await
+            .map_err(|e| format!("{}: {e}", run.name))?;
+        post(&Event::LabRun { index, report });
+    }
+    Ok(())
 }
 
 /// The current model's answers on a page of test images.

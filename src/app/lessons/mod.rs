@@ -1,3 +1,4 @@
 //! The lesson pages: a few sentences and an experiment each, beside the trainer.
 
 pub mod convolution;
+pub mod regularisation;
