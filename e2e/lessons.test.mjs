@@ -86,23 +86,42 @@ test('convolution explorer: a trained model\'s own kernels and feature maps', as
 
 test('regularisation lab: seven runs from one seed, the gap and L1\'s zeros', async () => {
   await page.getByTestId('nav-regularisation').click();
-  await set('lab-images', 300);
-  await set('lab-epochs', 10);
+  await set('regularisation-images', 300);
+  await set('regularisation-epochs', 10);
   const t0 = Date.now();
-  await page.getByTestId('lab-run').click();
-  await page.getByTestId('lab-status').filter({ hasText: '7 runs done' }).waitFor({ timeout: 300_000 });
+  await page.getByTestId('regularisation-run').click();
+  await page.getByTestId('regularisation-status').filter({ hasText: '7 runs done' }).waitFor({ timeout: 300_000 });
   console.log(`# figure: regularisation lab, 7 runs × 10 epochs on 300 images: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const rows = await page.locator('[data-testid^=lab-row-]').allTextContents();
+  const rows = await page.locator('[data-testid^=regularisation-row-]').allTextContents();
   assert.equal(rows.length, 7);
-  console.log(`# figure: ${rows.join(' | ')}`);
-  const gap = async (k) => Number(await text(`lab-gap-${k}`));
-  const zeros = async (k) => Number((await text(`lab-zeros-${k}`)).split(' ')[0]);
+  const gap = async (k) => Number(await text(`regularisation-gap-${k}`));
+  const zeros = async (k) => Number((await text(`regularisation-zeros-${k}`)).split(' ')[0]);
+  console.log(`# figure: gaps ${await gap(0)} (none), ${await gap(1)} (L2), ${await gap(4)} (augmentation); near-zero weights ${await zeros(0)} (none), ${await zeros(2)} (L1)`);
   assert.ok((await gap(0)) > 5, 'without regularisation 300 images overfit');
   assert.ok((await gap(4)) < (await gap(0)), 'augmentation shrinks the gap');
   assert.ok((await zeros(2)) > 10 * (await zeros(0)), 'L1 makes weights zero');
   // The learner's own run joins the table.
-  await page.getByTestId('lab-add').click();
-  await page.getByTestId('lab-row-7').filter({ hasText: 'your settings' }).waitFor({ timeout: 120_000 });
+  await page.getByTestId('regularisation-add').click();
+  await page.getByTestId('regularisation-row-7').filter({ hasText: 'your settings' }).waitFor({ timeout: 120_000 });
   await screenshot(page, 'lesson-regularisation');
+});
+
+test('optimizer race and batch size: every run from the same seed, overlaid', async () => {
+  await page.getByTestId('nav-optimizers').click();
+  await set('optimizers-images', 500);
+  await set('optimizers-epochs', 1);
+  await page.getByTestId('optimizers-run').click();
+  await page.getByTestId('optimizers-status').filter({ hasText: '8 runs done' }).waitFor({ timeout: 300_000 });
+  const names = await page.locator('[data-testid^=optimizers-row-] td:first-child').allTextContents();
+  assert.deepEqual(names.map((n) => n.split(' ')[0]), ['SGD', 'Momentum', 'Nesterov', 'AdaGrad', 'RMSProp', 'AdaDelta', 'Adam', 'AdamW']);
+  await set('batch-size-images', 200);
+  await set('batch-size-epochs', 2);
+  await page.getByTestId('batch-size-run').click();
+  await page.getByTestId('batch-size-status').filter({ hasText: '3 runs done' }).waitFor({ timeout: 300_000 });
+  const rows = await page.locator('[data-testid^=batch-size-row-]').allTextContents();
+  assert.equal(rows.length, 3);
+  assert.match(rows[0], /^batch 1/);
+  assert.match(rows[2], /^full batch \(200\)/);
+  await screenshot(page, 'lesson-optimizers');
   assert.deepEqual(problems, []);
 });

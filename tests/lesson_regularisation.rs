@@ -3,21 +3,16 @@
 mod common;
 
 use pollster::block_on;
-use trainer::lessons::regularisation::{finish_of, overfitting_config, report, runs, RunReport};
-use trainer::train::{FinishReason, Trainer};
+use trainer::lessons::lab::{run_to_end, RunReport};
+use trainer::lessons::regularisation::{overfitting_config, runs};
+use trainer::train::FinishReason;
 
 fn run_all(images: usize, epochs: usize) -> Vec<RunReport> {
     let base = overfitting_config(images, epochs, 1);
     runs(&base)
         .into_iter()
         .map(|run| {
-            let mut t = Trainer::new(run.config, common::mnist()).unwrap();
-            let mut finish = None;
-            while !t.is_finished() {
-                let events = block_on(t.step()).unwrap();
-                finish = finish.or(finish_of(&events));
-            }
-            let r = block_on(report(&run.name, &mut t, finish)).unwrap();
+            let (r, _) = block_on(run_to_end(&run, common::mnist())).unwrap();
             println!(
                 "{:<20} train {:.3} val {:.3} gap {:.3} near zero {} of {} (exactly 0: {}) epochs {} range {:.3}..{:.3}",
                 r.name,

@@ -216,12 +216,18 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         }
         Event::OpenFailed { message } => train.error.set(Some(message)),
         Event::LabProgress {
+            kind,
             index,
             name,
             history,
-        } => train.lab.progress(index, &name, history),
-        Event::LabRun { index, report } => train.lab.finished(index, report),
-        Event::LabFailed { message } => train.lab.error.set(Some(message)),
+            losses,
+        } => train.lab(kind).progress(index, &name, history, losses),
+        Event::LabRun {
+            kind,
+            index,
+            report,
+        } => train.lab(kind).finished(index, report),
+        Event::LabFailed { kind, message } => train.lab(kind).error.set(Some(message)),
         Event::TestGallery {
             start,
             total,

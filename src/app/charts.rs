@@ -28,22 +28,7 @@ pub const GREEN: RGBColor = RGBColor(30, 150, 80);
 pub const RED: RGBColor = RGBColor(200, 40, 40);
 pub const GREY: RGBColor = RGBColor(120, 120, 120);
 
-/// At most `max` points, averaging neighbours: a chart never draws more than it can show.
-pub fn decimate(points: &[(f32, f32)], max: usize) -> Vec<(f32, f32)> {
-    if points.len() <= max {
-        return points.to_vec();
-    }
-    let per = points.len().div_ceil(max);
-    points
-        .chunks(per)
-        .map(|c| {
-            let n = c.len() as f32;
-            let x = c.iter().map(|p| p.0).sum::<f32>() / n;
-            let y = c.iter().map(|p| p.1).sum::<f32>() / n;
-            (x, y)
-        })
-        .collect()
-}
+pub use crate::lessons::lab::decimate;
 
 /// Exponentially weighted moving average, bias-corrected so it starts at the first value.
 pub fn ewma(points: &[(f32, f32)], smoothing: f32) -> Vec<(f32, f32)> {

@@ -23,6 +23,7 @@ use config_panel::ConfigPanel;
 use dataset_panel::DatasetPanel;
 use draw_pad::DrawPad;
 use lessons::convolution::ConvolutionLesson;
+use lessons::optimizers::OptimizersLesson;
 use lessons::regularisation::RegularisationLesson;
 use model_builder::ModelBuilder;
 use snapshots::SnapshotPanel;
@@ -37,6 +38,7 @@ enum Page {
     Trainer,
     Convolution,
     Regularisation,
+    Optimizers,
 }
 
 /// Entry point of the page binary.
@@ -80,6 +82,7 @@ fn App() -> impl IntoView {
                 {tab(Page::Trainer, "Trainer", "nav-trainer")}
                 {tab(Page::Convolution, "Lesson: convolution", "nav-convolution")}
                 {tab(Page::Regularisation, "Lesson: regularisation", "nav-regularisation")}
+                {tab(Page::Optimizers, "Lesson: optimizers", "nav-optimizers")}
             </nav>
         </header>
         <main class="lesson-page" style:display=move || if page.get() == Page::Convolution { "grid" } else { "none" }>
@@ -87,6 +90,9 @@ fn App() -> impl IntoView {
         </main>
         <main class="lesson-page" style:display=move || if page.get() == Page::Regularisation { "grid" } else { "none" }>
             <RegularisationLesson/>
+        </main>
+        <main class="lesson-page" style:display=move || if page.get() == Page::Optimizers { "grid" } else { "none" }>
+            <OptimizersLesson/>
         </main>
         <main style:display=move || if page.get() == Page::Trainer { "grid" } else { "none" }>
             <DatasetPanel/>

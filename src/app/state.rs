@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::data::DatasetSummary;
-use crate::lessons::regularisation::RunReport;
+use crate::lessons::lab::{LabKind, RunReport};
 use crate::train::inference::FeatureMap;
 use crate::train::metrics::{ActivationStats, EvalReport, Filters, ModelSnapshot};
 use crate::train::{EpochSummary, FinishReason, StepMetrics, TrainConfig};
@@ -71,10 +71,12 @@ pub struct Gallery {
 pub struct LabRow {
     pub name: String,
     pub history: Vec<EpochSummary>,
+    /// Training loss per batch (epochs, loss), averaged down.
+    pub losses: Vec<(f32, f32)>,
     pub report: Option<RunReport>,
 }
 
-/// The regularisation lab's runs, as the worker reports them.
+/// One lesson's lab runs, as the worker reports them.
 #[derive(Debug, Clone, Copy)]
 pub struct LabState {
     pub rows: RwSignal<Vec<LabRow>>,
@@ -91,15 +93,33 @@ impl LabState {
         self.error.with(|e| e.is_none()) && done < self.expected.get()
     }
 
-    pub fn progress(&self, index: usize, name: &str, history: Vec<EpochSummary>) {
-        self.rows
-            .update(|rows| row(rows, index, name).history = history);
+    fn new() -> Self {
+        LabState {
+            rows: RwSignal::new(Vec::new()),
+            expected: RwSignal::new(0),
+            error: RwSignal::new(None),
+        }
+    }
+
+    pub fn progress(
+        &self,
+        index: usize,
+        name: &str,
+        history: Vec<EpochSummary>,
+        losses: Vec<(f32, f32)>,
+    ) {
+        self.rows.update(|rows| {
+            let row = row(rows, index, name);
+            row.history = history;
+            row.losses = losses;
+        });
     }
 
     pub fn finished(&self, index: usize, report: RunReport) {
         self.rows.update(|rows| {
             let row = row(rows, index, &report.name);
             row.history = report.history.clone();
+            row.losses = report.losses.clone();
             row.report = Some(report);
         });
     }
@@ -111,6 +131,7 @@ fn row<'a>(rows: &'a mut Vec<LabRow>, index: usize, name: &str) -> &'a mut LabRo
         rows.push(LabRow {
             name: name.to_string(),
             history: Vec::new(),
+            losses: Vec::new(),
             report: None,
         });
     }
@@ -142,7 +163,8 @@ pub struct TrainState {
     pub feature_maps: RwSignal<Vec<FeatureMap>>,
     pub predicted_input: RwSignal<Option<PredictedInput>>,
     pub gallery: RwSignal<Option<Gallery>>,
-    pub lab: LabState,
+    /// One lab per lesson, in [`LabKind::ALL`] order.
+    pub labs: [LabState; 4],
     /// Save a snapshot every this many epochs (0: never), and the snapshots stored.
     pub snapshot_every: RwSignal<usize>,
     pub snapshots: RwSignal<Vec<super::snapshots::SnapshotInfo>>,
@@ -169,14 +191,14 @@ impl TrainState {
             feature_maps: RwSignal::new(Vec::new()),
             predicted_input: RwSignal::new(None),
             gallery: RwSignal::new(None),
-            lab: LabState {
-                rows: RwSignal::new(Vec::new()),
-                expected: RwSignal::new(0),
-                error: RwSignal::new(None),
-            },
+            labs: LabKind::ALL.map(|_| LabState::new()),
             snapshot_every: RwSignal::new(1),
             snapshots: RwSignal::new(Vec::new()),
         }
+    }
+
+    pub fn lab(&self, kind: LabKind) -> LabState {
+        self.labs[kind.index()]
     }
 
     /// Clears what the last run reported (a new run starts from scratch).

@@ -1,5 +1,8 @@
 //! The lessons' experiments, without any DOM: what each lesson computes, tested natively.
 //! The pages that show them live in `app/lessons/`.
 
+pub mod batch_size;
 pub mod convolution;
+pub mod lab;
+pub mod optimizers;
 pub mod regularisation;

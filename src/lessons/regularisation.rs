@@ -2,25 +2,12 @@
 //! and the same run again with each regulariser. Same seed, same initial weights, same
 //! data order: the only difference between two runs is the regulariser.
 
-use serde::{Deserialize, Serialize};
-
+use super::lab::LabRun;
 use crate::data::augment::Augmentation;
-use crate::data::split::{Split, SplitConfig};
-use crate::error::Result;
+use crate::data::split::SplitConfig;
 use crate::nn::{Init, LayerSpec, ModelSpec};
 use crate::optim::OptimizerSpec;
-use crate::train::metrics::{Histogram, NEAR_ZERO};
-use crate::train::{
-    EarlyStopping, EpochSummary, FinishReason, LrSchedule, Monitor, TrainConfig, TrainEvent,
-    Trainer,
-};
-
-/// One run of the lab: what the learner sees in the legend, and its configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LabRun {
-    pub name: String,
-    pub config: TrainConfig,
-}
+use crate::train::{EarlyStopping, LrSchedule, Monitor, TrainConfig};
 
 /// An MLP (784-256-10) trained on `images` training images for `epochs`: enough weights to
 /// memorise them. SGD with momentum, because with Adam an L2 penalty is rescaled per weight
@@ -117,60 +104,4 @@ pub fn runs(base: &TrainConfig) -> Vec<LabRun> {
             c.model.layers.insert(dense[0] + 1, norm.into());
         }),
     ]
-}
-
-/// What one finished run shows in the lab's table and histograms.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunReport {
-    pub name: String,
-    pub history: Vec<EpochSummary>,
-    pub finish: Option<FinishReason>,
-    /// Accuracy on the training images in inference mode (no dropout, no augmentation).
-    pub train_accuracy: f32,
-    pub val_accuracy: f32,
-    /// The first dense layer's weights.
-    pub weights: Histogram,
-    pub weight_count: usize,
-    /// Weights with |w| < [`NEAR_ZERO`], and exactly 0.
-    pub near_zero: usize,
-    pub exact_zero: usize,
-}
-
-impl RunReport {
-    /// Training minus validation accuracy: how much was memorised rather than learned.
-    pub fn gap(&self) -> f32 {
-        self.train_accuracy - self.val_accuracy
-    }
-}
-
-/// Measures a trainer whose run has ended. The validation accuracy is measured now, so after
-/// early stopping it is that of the restored best weights.
-pub async fn report(
-    name: &str,
-    trainer: &mut Trainer,
-    finish: Option<FinishReason>,
-) -> Result<RunReport> {
-    let train_accuracy = trainer.evaluate(Split::Train).await?.accuracy;
-    let val_accuracy = trainer.evaluate(Split::Validation).await?.accuracy;
-    let weights = trainer.host_weights().await?;
-    let first = weights.first().map(|w| w.to_vec()).unwrap_or_default();
-    Ok(RunReport {
-        name: name.to_string(),
-        history: trainer.history.clone(),
-        finish,
-        train_accuracy,
-        val_accuracy,
-        weights: Histogram::of(&first),
-        weight_count: first.len(),
-        near_zero: first.iter().filter(|w| w.abs() < NEAR_ZERO).count(),
-        exact_zero: first.iter().filter(|&&w| w == 0.0).count(),
-    })
-}
-
-/// The finish reason among a step's events, if the run ended.
-pub fn finish_of(events: &[TrainEvent]) -> Option<FinishReason> {
-    events.iter().find_map(|e| match e {
-        TrainEvent::Finished { reason, .. } => Some(reason.clone()),
-        _ => None,
-    })
 }

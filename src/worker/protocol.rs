@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Builtin, DatasetSummary};
-use crate::lessons::regularisation::{LabRun, RunReport};
+use crate::lessons::lab::{LabKind, LabRun, RunReport};
 use crate::train::inference::FeatureMap;
 use crate::train::{EpochSummary, TrainConfig, TrainEvent};
 
@@ -88,6 +88,7 @@ pub enum Request {
     /// Train each run to the end on the CPU, one after the other (a lesson's experiment).
     /// The trainer's own run waits meanwhile.
     Lab {
+        kind: LabKind,
         runs: Vec<LabRun>,
         /// The first run's number in the page's table (runs can be added to a finished lab).
         first: usize,
@@ -181,16 +182,21 @@ pub enum Event {
     },
     /// A lab run finished another epoch.
     LabProgress {
+        kind: LabKind,
         index: usize,
         name: String,
         history: Vec<EpochSummary>,
+        /// The training loss per batch so far, averaged down (epochs, loss).
+        losses: Vec<(f32, f32)>,
     },
     /// A lab run ended; the last run's report ends the lab.
     LabRun {
+        kind: LabKind,
         index: usize,
         report: RunReport,
     },
     LabFailed {
+        kind: LabKind,
         message: String,
     },
     /// Answers to `Request::TestGallery`; `total` is the size of the test set.

@@ -147,7 +147,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
             }
         },
         Request::TestGallery { start, count } => Command::TestGallery { start, count },
-        Request::Lab { runs, first } => Command::Lab { runs, first },
+        Request::Lab { kind, runs, first } => Command::Lab { kind, runs, first },
     };
     session::submit(state, command, post);
 }

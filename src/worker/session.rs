@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use super::protocol::{Backend, Event, RunMode, TestPrediction, GALLERY_MAX};
 use crate::backend::webgpu::GpuContext;
 use crate::data::Dataset;
-use crate::lessons::regularisation::{finish_of, report, LabRun};
+use crate::lessons::lab::{report, LabKind, LabRun, Recorder};
 use crate::tensor::Device;
 use crate::train::{TrainConfig, TrainEvent, Trainer};
 
@@ -57,6 +57,7 @@ pub enum Command {
         count: usize,
     },
     Lab {
+        kind: LabKind,
         runs: Vec<LabRun>,
         first: usize,
     },
@@ -438,9 +439,9 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
         }
         Command::OpenModel { name, bytes } => open_model(host, name, &bytes, outbox).await,
         Command::TestGallery { start, count } => test_gallery(host, start, count, post).await,
-        Command::Lab { runs, first } => {
-            if let Err(message) = lab(host, runs, first, post).await {
-                post(&Event::LabFailed { message });
+        Command::Lab { kind, runs, first } => {
+            if let Err(message) = lab(host, kind, runs, first, post).await {
+                post(&Event::LabFailed { kind, message });
             }
         }
         Command::LoseDevice => {
@@ -509,6 +510,7 @@ async fn snapshot(trainer: &mut Trainer, post: fn(&Event)) {
 /// messages (they wait in the queue until the lab is done).
 async fn lab(
     host: &Shared,
+    kind: LabKind,
     runs: Vec<LabRun>,
     first: usize,
     post: fn(&Event),
@@ -522,18 +524,20 @@ async fn lab(
         let index = first + k;
         let mut t =
             Trainer::new(run.config, dataset.clone()).map_err(|e| format!("{}: {e}", run.name))?;
-        let mut finish = None;
+        let mut recorder = Recorder::default();
         let mut epochs = 0;
         let mut last_yield = now_ms();
         while !t.is_finished() {
             let events = t.step().await.map_err(|e| format!("{}: {e}", run.name))?;
-            finish = finish.or(finish_of(&events));
+            recorder.observe(&events);
             if t.history.len() > epochs {
                 epochs = t.history.len();
                 post(&Event::LabProgress {
+                    kind,
                     index,
                     name: run.name.clone(),
                     history: t.history.clone(),
+                    losses: recorder.curve(),
                 });
             }
             if now_ms() - last_yield >= YIELD_EVERY_MS {
@@ -541,10 +545,14 @@ async fn lab(
                 last_yield = now_ms();
             }
         }
-        let report = report(&run.name, &mut t, finish)
+        let report = report(&run.name, &mut t, &recorder)
             .await
             .map_err(|e| format!("{}: {e}", run.name))?;
-        post(&Event::LabRun { index, report });
+        post(&Event::LabRun {
+            kind,
+            index,
+            report,
+        });
     }
     Ok(())
 }

@@ -1,4 +1,6 @@
 //! The lesson pages: a few sentences and an experiment each, beside the trainer.
 
 pub mod convolution;
+pub mod lab_view;
+pub mod optimizers;
 pub mod regularisation;
