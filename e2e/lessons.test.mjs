@@ -106,7 +106,7 @@ test('regularisation lab: seven runs from one seed, the gap and L1\'s zeros', as
   await screenshot(page, 'lesson-regularisation');
 });
 
-test('optimizer race and batch size: every run from the same seed, overlaid', async () => {
+test('optimizer race, batch size, initialisation, learning-rate search, gradient check', async () => {
   await page.getByTestId('nav-optimizers').click();
   await set('optimizers-images', 500);
   await set('optimizers-epochs', 1);
@@ -122,6 +122,34 @@ test('optimizer race and batch size: every run from the same seed, overlaid', as
   assert.equal(rows.length, 3);
   assert.match(rows[0], /^batch 1/);
   assert.match(rows[2], /^full batch \(200\)/);
+  // Initialisation: zeros stay at chance, Glorot learns; the first batch's activations shown.
+  await set('initialisation-images', 500);
+  await set('initialisation-epochs', 1);
+  await page.getByTestId('initialisation-run').click();
+  await page.getByTestId('initialisation-status').filter({ hasText: '5 runs done' }).waitFor({ timeout: 300_000 });
+  assert.equal(await page.locator('[data-testid^=initialisation-activations-]').count(), 5);
+  assert.equal(await page.locator('[data-testid=initialisation-activations-0] canvas').count(), 4, 'four tanh layers');
+  // Learning-rate search: a coarse round, then a fine one around the best rate.
+  await set('lr-search-images', 500);
+  await page.getByTestId('lr-search-run').click();
+  await page.getByTestId('lr-search-status').filter({ hasText: '6 runs done' }).waitFor({ timeout: 300_000 });
+  const best = /\((\S+)\)/.exec(await text('lr-search-refine'))[1];
+  await page.getByTestId('lr-search-refine').click();
+  await page.getByTestId('lr-search-status').filter({ hasText: '12 runs done' }).waitFor({ timeout: 300_000 });
+  const rates = (await page.locator('[data-testid^=lr-search-row-] td:first-child').allTextContents()).map((n) => Number(n.replace('lr ', '')));
+  assert.equal(rates.length, 12);
+  for (const r of rates.slice(6)) assert.ok(r >= Number(best) / 4.01 && r <= Number(best) * 4.01, `${r} is near ${best}`);
+  // The gradient check on the trainer's model (the CNN trained above).
+  await page.getByTestId('gradcheck-run').click();
+  await page.getByTestId('gradcheck-summary').waitFor({ timeout: 60_000 });
+  const summary = await text('gradcheck-summary');
+  console.log(`# figure: gradient check of the trained default CNN: ${summary}`);
+  assert.match(summary, /^6 tensors checked/);
+  const worst = Number(/is (\S+)\.$/.exec(summary)[1]);
+  // f32 rounding over 2h and ReLU/max-pool kinks leave ~1e-2 on the smallest gradients; a
+  // wrong gradient is off by tens of percent (the native test holds trained models to 1e-2).
+  assert.ok(worst < 5e-2, `backprop agrees with numeric gradients: ${worst}`);
+  assert.equal(await page.locator('[data-testid=gradcheck-table] td', { hasText: 'disagree' }).count(), 0);
   await screenshot(page, 'lesson-optimizers');
   assert.deepEqual(problems, []);
 });

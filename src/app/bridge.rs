@@ -228,6 +228,7 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             report,
         } => train.lab(kind).finished(index, report),
         Event::LabFailed { kind, message } => train.lab(kind).error.set(Some(message)),
+        Event::GradCheck { report } => train.gradcheck.set(Some(report)),
         Event::TestGallery {
             start,
             total,

@@ -163,8 +163,9 @@ pub struct TrainState {
     pub feature_maps: RwSignal<Vec<FeatureMap>>,
     pub predicted_input: RwSignal<Option<PredictedInput>>,
     pub gallery: RwSignal<Option<Gallery>>,
+    pub gradcheck: RwSignal<Option<crate::nn::gradcheck::GradCheckReport>>,
     /// One lab per lesson, in [`LabKind::ALL`] order.
-    pub labs: [LabState; 4],
+    pub labs: [LabState; 5],
     /// Save a snapshot every this many epochs (0: never), and the snapshots stored.
     pub snapshot_every: RwSignal<usize>,
     pub snapshots: RwSignal<Vec<super::snapshots::SnapshotInfo>>,
@@ -191,6 +192,7 @@ impl TrainState {
             feature_maps: RwSignal::new(Vec::new()),
             predicted_input: RwSignal::new(None),
             gallery: RwSignal::new(None),
+            gradcheck: RwSignal::new(None),
             labs: LabKind::ALL.map(|_| LabState::new()),
             snapshot_every: RwSignal::new(1),
             snapshots: RwSignal::new(Vec::new()),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::split::Split;
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::train::metrics::{Histogram, NEAR_ZERO};
+use crate::train::metrics::{ActivationStats, Histogram, NEAR_ZERO};
 use crate::train::{EpochSummary, FinishReason, TrainConfig, TrainEvent, Trainer};
 
 /// Which lesson a lab belongs to (the page keeps one table per lesson).
@@ -20,14 +20,16 @@ pub enum LabKind {
     Optimizers,
     BatchSize,
     Initialisation,
+    LrSearch,
 }
 
 impl LabKind {
-    pub const ALL: [LabKind; 4] = [
+    pub const ALL: [LabKind; 5] = [
         LabKind::Regularisation,
         LabKind::Optimizers,
         LabKind::BatchSize,
         LabKind::Initialisation,
+        LabKind::LrSearch,
     ];
 
     pub fn index(self) -> usize {
@@ -41,6 +43,7 @@ impl LabKind {
             LabKind::Optimizers => "optimizers",
             LabKind::BatchSize => "batch-size",
             LabKind::Initialisation => "initialisation",
+            LabKind::LrSearch => "lr-search",
         }
     }
 }
@@ -72,14 +75,26 @@ pub fn decimate(points: &[(f32, f32)], max: usize) -> Vec<(f32, f32)> {
         .collect()
 }
 
-/// What a run's steps reported: the loss of every batch (against epochs) and how it ended.
+/// What a run's steps reported: the loss of every batch (against epochs), the activations
+/// of the first batch, and how it ended.
 #[derive(Debug, Default)]
 pub struct Recorder {
     losses: Vec<(f32, f32)>,
+    pub first_activations: Option<Vec<ActivationStats>>,
     pub finish: Option<FinishReason>,
 }
 
 impl Recorder {
+    /// Takes one step's events; after the first, what every layer output on that batch.
+    pub async fn after_step(&mut self, trainer: &Trainer, events: &[TrainEvent]) -> Result<()> {
+        self.observe(events);
+        if self.first_activations.is_none() {
+            let snapshot = crate::train::metrics::snapshot(&trainer.model, 1, 0).await?;
+            self.first_activations = Some(snapshot.activations);
+        }
+        Ok(())
+    }
+
     pub fn observe(&mut self, events: &[TrainEvent]) {
         for event in events {
             match event {
@@ -111,9 +126,13 @@ pub struct RunReport {
     /// Training loss per batch against epochs, averaged down to [`CURVE_POINTS`].
     pub losses: Vec<(f32, f32)>,
     pub finish: Option<FinishReason>,
+    /// Every layer's outputs on the first batch, as initialised.
+    pub first_activations: Vec<ActivationStats>,
     /// Accuracy on the training images in inference mode (no dropout, no augmentation).
     pub train_accuracy: f32,
     pub val_accuracy: f32,
+    /// The learning rate the run started with.
+    pub lr: f32,
     /// Weight updates per epoch, and seconds of training in all.
     pub updates_per_epoch: usize,
     pub seconds: f32,
@@ -144,8 +163,10 @@ pub async fn report(name: &str, trainer: &mut Trainer, recorder: &Recorder) -> R
         history: trainer.history.clone(),
         losses: recorder.curve(),
         finish: recorder.finish.clone(),
+        first_activations: recorder.first_activations.clone().unwrap_or_default(),
         train_accuracy,
         val_accuracy,
+        lr: trainer.config.lr.base,
         updates_per_epoch: trainer.updates_per_epoch(),
         seconds: trainer.history.iter().map(|e| e.seconds).sum(),
         weights: Histogram::of(&first),
@@ -161,7 +182,8 @@ pub async fn run_to_end(run: &LabRun, dataset: Arc<Dataset>) -> Result<(RunRepor
     let mut trainer = Trainer::new(run.config.clone(), dataset)?;
     let mut recorder = Recorder::default();
     while !trainer.is_finished() {
-        recorder.observe(&trainer.step().await?);
+        let events = trainer.step().await?;
+        recorder.after_step(&trainer, &events).await?;
     }
     let report = report(&run.name, &mut trainer, &recorder).await?;
     Ok((report, recorder))

@@ -3,6 +3,9 @@
 
 pub mod batch_size;
 pub mod convolution;
+pub mod gradient_check;
+pub mod initialisation;
 pub mod lab;
+pub mod lr_search;
 pub mod optimizers;
 pub mod regularisation;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Builtin, DatasetSummary};
 use crate::lessons::lab::{LabKind, LabRun, RunReport};
+use crate::nn::gradcheck::GradCheckReport;
 use crate::train::inference::FeatureMap;
 use crate::train::{EpochSummary, TrainConfig, TrainEvent};
 
@@ -84,6 +85,11 @@ pub enum Request {
     TestGallery {
         start: usize,
         count: usize,
+    },
+    /// Compare backprop with numeric gradients for the current model on a few training
+    /// images (a lesson).
+    GradCheck {
+        images: usize,
     },
     /// Train each run to the end on the CPU, one after the other (a lesson's experiment).
     /// The trainer's own run waits meanwhile.
@@ -198,6 +204,9 @@ pub enum Event {
     LabFailed {
         kind: LabKind,
         message: String,
+    },
+    GradCheck {
+        report: GradCheckReport,
     },
     /// Answers to `Request::TestGallery`; `total` is the size of the test set.
     TestGallery {

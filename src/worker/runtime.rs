@@ -147,6 +147,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
             }
         },
         Request::TestGallery { start, count } => Command::TestGallery { start, count },
+        Request::GradCheck { images } => Command::GradCheck { images },
         Request::Lab { kind, runs, first } => Command::Lab { kind, runs, first },
     };
     session::submit(state, command, post);

@@ -56,6 +56,9 @@ pub enum Command {
         start: usize,
         count: usize,
     },
+    GradCheck {
+        images: usize,
+    },
     Lab {
         kind: LabKind,
         runs: Vec<LabRun>,
@@ -439,6 +442,23 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
         }
         Command::OpenModel { name, bytes } => open_model(host, name, &bytes, outbox).await,
         Command::TestGallery { start, count } => test_gallery(host, start, count, post).await,
+        Command::GradCheck { images } => {
+            let trainer = host.borrow_mut().session.trainer.take();
+            let Some(mut t) = trainer else {
+                return post(&Event::Notice {
+                    message: "there is no model to check yet: train (or Step) or open one first"
+                        .into(),
+                });
+            };
+            let result = crate::lessons::gradient_check::check_current(&mut t, images).await;
+            host.borrow_mut().session.trainer = Some(t);
+            match result {
+                Ok(report) => post(&Event::GradCheck { report }),
+                Err(e) => post(&Event::Notice {
+                    message: format!("the gradient check failed: {e}"),
+                }),
+            }
+        }
         Command::Lab { kind, runs, first } => {
             if let Err(message) = lab(host, kind, runs, first, post).await {
                 post(&Event::LabFailed { kind, message });
@@ -528,8 +548,9 @@ async fn lab(
         let mut epochs = 0;
         let mut last_yield = now_ms();
         while !t.is_finished() {
-            let events = t.step().await.map_err(|e| format!("{}: {e}", run.name))?;
-            recorder.observe(&events);
+            let failed = |e: crate::Error| format!("{}: {e}", run.name);
+            let events = t.step().await.map_err(failed)?;
+            recorder.after_step(&t, &events).await.map_err(failed)?;
             if t.history.len() > epochs {
                 epochs = t.history.len();
                 post(&Event::LabProgress {

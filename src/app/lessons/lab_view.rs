@@ -60,6 +60,9 @@ fn per_epoch(r: &LabRow, pick: fn(&EpochSummary) -> f32) -> Vec<(f32, f32)> {
         .collect()
 }
 
+/// Makes a fine round of runs from (the best learning rate so far, images, epochs).
+pub type Refine = fn(f32, usize, usize) -> Vec<LabRun>;
+
 #[component]
 pub fn LabView(
     kind: LabKind,
@@ -70,6 +73,12 @@ pub fn LabView(
     /// Show the first layer's weight histograms and near-zero counts.
     #[prop(optional)]
     weights: bool,
+    /// Show each run's activations on its first batch, layer by layer.
+    #[prop(optional)]
+    activations: bool,
+    /// More runs around the best learning rate so far: (best rate, images, epochs).
+    #[prop(optional)]
+    refine: Option<Refine>,
 ) -> impl IntoView {
     let train = expect_context::<TrainState>();
     let lab = train.lab(kind);
@@ -97,6 +106,23 @@ pub fn LabView(
         let first = lab.rows.with_untracked(|r| r.len());
         let name = "your settings".to_string();
         send(vec![LabRun { name, config }], first);
+    };
+    let best_lr = move || {
+        lab.rows.with(|rows| {
+            rows.iter()
+                .filter_map(|r| r.report.as_ref())
+                .max_by(|a, b| a.val_accuracy.total_cmp(&b.val_accuracy))
+                .map(|r| r.lr)
+        })
+    };
+    let refine_runs = move |_| {
+        if let (Some(make), Some(best)) = (refine, best_lr()) {
+            let first = lab.rows.with_untracked(|r| r.len());
+            send(
+                make(best, images.get_untracked(), epochs.get_untracked()),
+                first,
+            );
+        }
     };
     let number = move |label: &'static str,
                        tip: &'static str,
@@ -146,6 +172,11 @@ pub fn LabView(
                     title="Train the runs one after the other in the worker, from the same seed (the trainer's own run waits)">"Run"</button>
                 <button data-testid=id("add") disabled=move || lab.running() on:click=add_own
                     title="One more run with the trainer's current architecture and settings, on these images and epochs">"Add a run with the trainer's settings"</button>
+                {refine.map(|_| view! {
+                    <button data-testid=id("refine") disabled=move || lab.running() || best_lr().is_none() on:click=refine_runs
+                        title="More runs at rates within a factor of 4 of the best one so far">
+                        {move || best_lr().map_or("Refine around the best".to_string(), |lr| format!("Refine around the best ({lr:.2e})"))}</button>
+                })}
                 <span class="muted" data-testid=id("status")>{move || {
                     let done = lab.rows.with(|r| r.iter().filter(|r| r.report.is_some()).count());
                     match lab.error.get() {
@@ -195,6 +226,33 @@ pub fn LabView(
                                 <div>{rep.name.clone()}</div>
                                 <Chart testid=id(&format!("weights-{k}")) width=220 height=90 draw=draw/>
                                 <div class="muted">{format!("{} of {} near zero", rep.near_zero, rep.weight_count)}</div>
+                            </div>
+                        }
+                    })).collect_view()}
+                </div>
+            })}
+            {activations.then(|| view! {
+                <h3>"Activations on the first batch, layer by layer"</h3>
+                <div class="lab-activations">
+                    {move || lab.rows.get().into_iter().enumerate().filter_map(|(k, r)| r.report.map(|rep| {
+                        let hidden: Vec<_> = rep.first_activations.iter().filter(|a| a.saturated_fraction.is_some() || a.dead_fraction.is_some()).cloned().collect();
+                        view! {
+                            <div class="hist-grid" data-testid=id(&format!("activations-{k}"))>
+                                <div class="lab-run-name" style=css(color(k))>{rep.name.clone()}</div>
+                                {hidden.into_iter().enumerate().map(|(j, a)| {
+                                    let note = a.saturated_fraction.map(|s| format!("{:.0}% saturated", 100.0 * s))
+                                        .or(a.dead_fraction.map(|d| format!("{:.0}% dead", 100.0 * d)))
+                                        .unwrap_or_default();
+                                    let hist = a.histogram.clone();
+                                    let draw = move |c: &HtmlCanvasElement| draw_histogram(c, &hist, color(k));
+                                    view! {
+                                        <div class="hist">
+                                            <div>{format!("{}: {}", a.layer + 1, a.name)}</div>
+                                            <Chart testid=id(&format!("activation-{k}-{j}")) width=180 height=80 draw=draw/>
+                                            <div class="muted">{note}</div>
+                                        </div>
+                                    }
+                                }).collect_view()}
                             </div>
                         }
                     })).collect_view()}
