@@ -33,24 +33,29 @@ fn css(c: RGBColor) -> String {
     format!("color:rgb({},{},{})", c.0, c.1, c.2)
 }
 
-/// Overlaid curves, one per run.
+/// Overlaid curves, one per run (a run of one epoch is a dot). `log_y` for losses, whose
+/// diverging runs would otherwise flatten the others.
 fn overlay(
     c: &HtmlCanvasElement,
     rows: &[LabRow],
     points: impl Fn(&LabRow) -> Vec<(f32, f32)>,
     y_label: &str,
+    log_y: bool,
 ) -> Result<(), String> {
     let series: Vec<Series> = rows
         .iter()
         .enumerate()
-        .map(|(k, r)| Series {
-            name: r.name.clone(),
-            color: color(k),
-            points: points(r),
-            markers: false,
+        .map(|(k, r)| {
+            let points = points(r);
+            Series {
+                name: r.name.clone(),
+                color: color(k),
+                markers: points.len() == 1,
+                points,
+            }
         })
         .collect();
-    draw_lines(c, &series, "epoch", y_label, false)
+    draw_lines(c, &series, "epoch", y_label, log_y)
 }
 
 fn per_epoch(r: &LabRow, pick: fn(&EpochSummary) -> f32) -> Vec<(f32, f32)> {
@@ -140,8 +145,15 @@ pub fn LabView(
         }
     };
     let loss_chart = move |c: &HtmlCanvasElement| {
-        lab.rows
-            .with(|rows| overlay(c, rows, |r| r.losses.clone(), "training loss (per batch)"))
+        lab.rows.with(|rows| {
+            overlay(
+                c,
+                rows,
+                |r| r.losses.clone(),
+                "training loss (per batch)",
+                true,
+            )
+        })
     };
     let val_chart = move |c: &HtmlCanvasElement| {
         lab.rows.with(|rows| {
@@ -150,6 +162,7 @@ pub fn LabView(
                 rows,
                 |r| per_epoch(r, |e| e.val_accuracy),
                 "validation accuracy",
+                false,
             )
         })
     };
@@ -160,6 +173,7 @@ pub fn LabView(
                 rows,
                 |r| per_epoch(r, |e| e.train_accuracy),
                 "training accuracy",
+                false,
             )
         })
     };
@@ -209,7 +223,7 @@ pub fn LabView(
                             _ => rep.history.len().to_string(),
                         }}</td>
                         <td>{rep.updates_per_epoch}</td>
-                        <td data-testid=id(&format!("seconds-{k}"))>{format!("{:.1}", rep.seconds)}</td>
+                        <td data-testid=id(&format!("seconds-{k}"))>{format!("{:.2}", rep.seconds)}</td>
                         {weights.then(|| view! { <td data-testid=id(&format!("zeros-{k}"))>{format!("{} of {}", rep.near_zero, rep.weight_count)}</td> })}
                     </tr>
                 })).collect_view()}
