@@ -84,6 +84,21 @@ test('convolution explorer: a trained model\'s own kernels and feature maps', as
   await screenshot(page, 'lesson-convolution-trained');
 });
 
+test('transfer learning: MNIST\'s conv layers on Fashion-MNIST, against scratch', async () => {
+  await set('transfer-images', 200);
+  await set('transfer-epochs', 2);
+  const t0 = Date.now();
+  await page.getByTestId('transfer-run').click();
+  await page.getByTestId('transfer-status').filter({ hasText: '4 runs done' }).waitFor({ timeout: 300_000 });
+  const rows = await page.locator('[data-testid^=transfer-row-]').allTextContents();
+  console.log(`# figure: transfer lab in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${rows.join(' | ')}`);
+  assert.match(rows[0], /^source: MNIST/);
+  assert.match(rows[1], /^Fashion: MNIST's conv layers frozen/);
+  assert.match(rows[3], /^Fashion: from scratch/);
+  // The app's own dataset is still MNIST: the lab loaded Fashion-MNIST for itself.
+  assert.match(await text('lesson-image-caption'), /labelled/);
+});
+
 test('regularisation lab: seven runs from one seed, the gap and L1\'s zeros', async () => {
   await page.getByTestId('nav-regularisation').click();
   await set('regularisation-images', 300);

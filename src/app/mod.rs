@@ -25,6 +25,7 @@ use draw_pad::DrawPad;
 use lessons::convolution::ConvolutionLesson;
 use lessons::optimizers::OptimizersLesson;
 use lessons::regularisation::RegularisationLesson;
+use lessons::transfer::TransferLesson;
 use model_builder::ModelBuilder;
 use snapshots::SnapshotPanel;
 use state::{DatasetState, TrainState};
@@ -69,6 +70,16 @@ fn App() -> impl IntoView {
     // Lessons are pages beside the trainer; the trainer stays mounted (and keeps training)
     // while a lesson is open.
     let page = RwSignal::new(Page::Trainer);
+    // A lesson page is built the first time it is opened and kept from then on (its labs
+    // may be running): a learner who only trains pays nothing for the lessons.
+    let visited = RwSignal::new(Vec::<Page>::new());
+    Effect::new(move || {
+        let p = page.get();
+        if !visited.with_untracked(|v| v.contains(&p)) {
+            visited.update(|v| v.push(p));
+        }
+    });
+    let seen = move |p: Page| visited.with(|v| v.contains(&p));
     let tab = move |p: Page, label: &'static str, testid: &'static str| {
         view! {
             <button class="tab" class:active=move || page.get() == p data-testid=testid on:click=move |_| page.set(p)>{label}</button>
@@ -86,13 +97,16 @@ fn App() -> impl IntoView {
             </nav>
         </header>
         <main class="lesson-page" style:display=move || if page.get() == Page::Convolution { "grid" } else { "none" }>
-            <ConvolutionLesson/>
+            <Show when=move || seen(Page::Convolution)>
+                <ConvolutionLesson/>
+                <TransferLesson/>
+            </Show>
         </main>
         <main class="lesson-page" style:display=move || if page.get() == Page::Regularisation { "grid" } else { "none" }>
-            <RegularisationLesson/>
+            <Show when=move || seen(Page::Regularisation)><RegularisationLesson/></Show>
         </main>
         <main class="lesson-page" style:display=move || if page.get() == Page::Optimizers { "grid" } else { "none" }>
-            <OptimizersLesson/>
+            <Show when=move || seen(Page::Optimizers)><OptimizersLesson/></Show>
         </main>
         <main style:display=move || if page.get() == Page::Trainer { "grid" } else { "none" }>
             <DatasetPanel/>

@@ -165,7 +165,7 @@ pub struct TrainState {
     pub gallery: RwSignal<Option<Gallery>>,
     pub gradcheck: RwSignal<Option<crate::nn::gradcheck::GradCheckReport>>,
     /// One lab per lesson, in [`LabKind::ALL`] order.
-    pub labs: [LabState; 5],
+    pub labs: [LabState; 6],
     /// Save a snapshot every this many epochs (0: never), and the snapshots stored.
     pub snapshot_every: RwSignal<usize>,
     pub snapshots: RwSignal<Vec<super::snapshots::SnapshotInfo>>,

@@ -26,7 +26,7 @@ pub fn batch_runs(images: usize, epochs: usize, seed: u64) -> Vec<LabRun> {
             } else {
                 format!("batch {batch}")
             };
-            LabRun { name, config }
+            LabRun::new(name, config)
         })
         .collect()
 }

@@ -45,10 +45,7 @@ pub fn init_runs(images: usize, epochs: usize, seed: u64) -> Vec<LabRun> {
         .map(|(name, init)| {
             let mut config = base.clone();
             config.model = deep_tanh(init);
-            LabRun {
-                name: name.to_string(),
-                config,
-            }
+            LabRun::new(name.to_string(), config)
         })
         .collect()
 }

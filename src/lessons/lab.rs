@@ -8,8 +8,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::split::Split;
-use crate::data::Dataset;
-use crate::error::Result;
+use crate::data::{Builtin, Dataset};
+use crate::error::{Error, Result};
+use crate::tensor::{Device, Tensor};
 use crate::train::metrics::{ActivationStats, Histogram, NEAR_ZERO};
 use crate::train::{EpochSummary, FinishReason, TrainConfig, TrainEvent, Trainer};
 
@@ -21,15 +22,17 @@ pub enum LabKind {
     BatchSize,
     Initialisation,
     LrSearch,
+    Transfer,
 }
 
 impl LabKind {
-    pub const ALL: [LabKind; 5] = [
+    pub const ALL: [LabKind; 6] = [
         LabKind::Regularisation,
         LabKind::Optimizers,
         LabKind::BatchSize,
         LabKind::Initialisation,
         LabKind::LrSearch,
+        LabKind::Transfer,
     ];
 
     pub fn index(self) -> usize {
@@ -44,6 +47,7 @@ impl LabKind {
             LabKind::BatchSize => "batch-size",
             LabKind::Initialisation => "initialisation",
             LabKind::LrSearch => "lr-search",
+            LabKind::Transfer => "transfer",
         }
     }
 }
@@ -53,6 +57,45 @@ impl LabKind {
 pub struct LabRun {
     pub name: String,
     pub config: TrainConfig,
+    /// Train on this built-in dataset instead of the one loaded in the app.
+    #[serde(default)]
+    pub dataset: Option<Builtin>,
+    /// Start from the final weights of this earlier run of the same lab (transfer
+    /// learning) instead of fresh ones.
+    #[serde(default)]
+    pub start_from: Option<usize>,
+}
+
+impl LabRun {
+    pub fn new(name: impl Into<String>, config: TrainConfig) -> LabRun {
+        LabRun {
+            name: name.into(),
+            config,
+            dataset: None,
+            start_from: None,
+        }
+    }
+}
+
+/// The trainer for `run` on the CPU, from fresh weights or from an earlier run's
+/// (`finished[k]` holds run k's final weights).
+pub fn trainer_for(
+    run: &LabRun,
+    dataset: Arc<Dataset>,
+    finished: &[Vec<Tensor>],
+) -> Result<Trainer> {
+    match run.start_from {
+        None => Trainer::new(run.config.clone(), dataset),
+        Some(k) => {
+            let weights = finished.get(k).ok_or_else(|| {
+                Error::Config(format!(
+                    "{} starts from run {k}, which has not run",
+                    run.name
+                ))
+            })?;
+            Trainer::fine_tune(run.config.clone(), dataset, Device::Cpu, weights)
+        }
+    }
 }
 
 /// Points kept of a run's per-batch loss curve.
@@ -179,12 +222,24 @@ pub async fn report(name: &str, trainer: &mut Trainer, recorder: &Recorder) -> R
 /// Trains one run to its end on the CPU and measures it (natively; the worker runs the same
 /// loop with progress reports and yields between batches).
 pub async fn run_to_end(run: &LabRun, dataset: Arc<Dataset>) -> Result<(RunReport, Recorder)> {
-    let mut trainer = Trainer::new(run.config.clone(), dataset)?;
+    let (report, recorder, _) = run_from(run, dataset, &[]).await?;
+    Ok((report, recorder))
+}
+
+/// Like [`run_to_end`], from earlier runs' weights where the run says so; also returns the
+/// final weights.
+pub async fn run_from(
+    run: &LabRun,
+    dataset: Arc<Dataset>,
+    finished: &[Vec<Tensor>],
+) -> Result<(RunReport, Recorder, Vec<Tensor>)> {
+    let mut trainer = trainer_for(run, dataset, finished)?;
     let mut recorder = Recorder::default();
     while !trainer.is_finished() {
         let events = trainer.step().await?;
         recorder.after_step(&trainer, &events).await?;
     }
     let report = report(&run.name, &mut trainer, &recorder).await?;
-    Ok((report, recorder))
+    let weights = trainer.host_weights().await?;
+    Ok((report, recorder, weights))
 }

@@ -30,10 +30,7 @@ fn runs_at(rates: &[f32], images: usize, epochs: usize, seed: u64) -> Vec<LabRun
         .map(|&lr| {
             let mut config = base.clone();
             config.lr = LrSchedule::constant(lr);
-            LabRun {
-                name: format!("lr {lr:.2e}"),
-                config,
-            }
+            LabRun::new(format!("lr {lr:.2e}"), config)
         })
         .collect()
 }

@@ -9,3 +9,4 @@ pub mod lab;
 pub mod lr_search;
 pub mod optimizers;
 pub mod regularisation;
+pub mod transfer;

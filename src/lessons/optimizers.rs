@@ -28,10 +28,10 @@ pub fn race_runs(base: &TrainConfig) -> Vec<LabRun> {
             let mut config = base.clone();
             config.lr = LrSchedule::constant(optimizer.default_lr());
             config.optimizer = optimizer;
-            LabRun {
-                name: format!("{} (lr {})", optimizer.name(), optimizer.default_lr()),
+            LabRun::new(
+                format!("{} (lr {})", optimizer.name(), optimizer.default_lr()),
                 config,
-            }
+            )
         })
         .collect()
 }

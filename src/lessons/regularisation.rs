@@ -56,10 +56,7 @@ pub fn runs(base: &TrainConfig) -> Vec<LabRun> {
     let variant = |name: &str, change: &dyn Fn(&mut TrainConfig)| {
         let mut config = base.clone();
         change(&mut config);
-        LabRun {
-            name: name.to_string(),
-            config,
-        }
+        LabRun::new(name.to_string(), config)
     };
     vec![
         variant("no regularisation", &|_| {}),

@@ -247,6 +247,16 @@ impl Sequential {
         all
     }
 
+    /// The layer each tensor of [`Sequential::weights`] belongs to.
+    pub fn weight_layers(&mut self) -> Vec<usize> {
+        let mut owners = Vec::new();
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let n = layer.params_mut().len() + layer.buffers_mut().len();
+            owners.extend(std::iter::repeat_n(i, n));
+        }
+        owners
+    }
+
     /// The names of [`Sequential::weights`] in model files: `layers.<index>.<name>`.
     pub fn weight_names(&mut self) -> Vec<String> {
         let mut names = Vec::new();

@@ -599,8 +599,14 @@ impl Trainer {
         };
         let t = self.updates as f32;
         let d = decay.min((1.0 + t) / (10.0 + t));
-        for (a, w) in average.iter_mut().zip(self.model.weights()) {
-            ops::scale_add(a, d, 1.0 - d, &w)?;
+        let owners = self.model.weight_layers();
+        for ((a, w), layer) in average.iter_mut().zip(self.model.weights()).zip(owners) {
+            if self.config.model.layers[layer].frozen {
+                // A frozen tensor does not change; averaging it would only add rounding.
+                *a = w;
+            } else {
+                ops::scale_add(a, d, 1.0 - d, &w)?;
+            }
         }
         Ok(())
     }

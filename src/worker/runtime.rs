@@ -178,7 +178,7 @@ fn loaded(loaded: Result<(Dataset, f64), String>, state: &Rc<RefCell<State>>) {
 }
 
 /// Downloads the four files of a built-in dataset with overall progress, then parses them.
-async fn load_builtin(builtin: Builtin) -> Result<(Dataset, f64), String> {
+pub(super) async fn load_builtin(builtin: Builtin) -> Result<(Dataset, f64), String> {
     let scope: web_sys::WorkerGlobalScope = scope().unchecked_into();
     let urls = builtin
         .files()

@@ -12,8 +12,9 @@ use wasm_bindgen::prelude::*;
 
 use super::protocol::{Backend, Event, RunMode, TestPrediction, GALLERY_MAX};
 use crate::backend::webgpu::GpuContext;
+use crate::data::Builtin;
 use crate::data::Dataset;
-use crate::lessons::lab::{report, LabKind, LabRun, Recorder};
+use crate::lessons::lab::{report, trainer_for, LabKind, LabRun, Recorder};
 use crate::tensor::Device;
 use crate::train::{TrainConfig, TrainEvent, Trainer};
 
@@ -535,15 +536,26 @@ async fn lab(
     first: usize,
     post: fn(&Event),
 ) -> Result<(), String> {
-    let dataset = host
-        .borrow()
-        .dataset
-        .clone()
-        .ok_or("load a dataset first")?;
+    let loaded = host.borrow().dataset.clone();
+    // Built-in datasets a run asks for (transfer learning), loaded once per lab.
+    let mut builtins: Vec<(Builtin, Arc<Dataset>)> = Vec::new();
+    // Each run's final weights, for runs that start from an earlier one.
+    let mut finished = Vec::new();
     for (k, run) in runs.into_iter().enumerate() {
         let index = first + k;
+        let dataset = match run.dataset {
+            None => loaded.clone().ok_or("load a dataset first")?,
+            Some(b) => match builtins.iter().find(|(have, _)| *have == b) {
+                Some((_, d)) => d.clone(),
+                None => {
+                    let (d, _) = super::runtime::load_builtin(b).await?;
+                    builtins.push((b, Arc::new(d)));
+                    builtins[builtins.len() - 1].1.clone()
+                }
+            },
+        };
         let mut t =
-            Trainer::new(run.config, dataset.clone()).map_err(|e| format!("{}: {e}", run.name))?;
+            trainer_for(&run, dataset, &finished).map_err(|e| format!("{}: {e}", run.name))?;
         let mut recorder = Recorder::default();
         let mut epochs = 0;
         let mut last_yield = now_ms();
@@ -569,6 +581,7 @@ async fn lab(
         let report = report(&run.name, &mut t, &recorder)
             .await
             .map_err(|e| format!("{}: {e}", run.name))?;
+        finished.push(t.host_weights().await.map_err(|e| e.to_string())?);
         post(&Event::LabRun {
             kind,
             index,

@@ -19,3 +19,18 @@ pub fn mnist() -> Arc<Dataset> {
         })
         .clone()
 }
+
+/// Real Fashion-MNIST, like [`mnist`].
+pub fn fashion() -> Arc<Dataset> {
+    static FASHION: OnceLock<Arc<Dataset>> = OnceLock::new();
+    FASHION
+        .get_or_init(|| {
+            let dir = format!("{}/www/data/fashion-mnist", env!("CARGO_MANIFEST_DIR"));
+            let files = Builtin::FashionMnist.files().map(|f| {
+                std::fs::read(format!("{dir}/{f}"))
+                    .unwrap_or_else(|e| panic!("{dir}/{f}: {e} (run `make data` first)"))
+            });
+            Arc::new(Builtin::FashionMnist.assemble(files).unwrap())
+        })
+        .clone()
+}

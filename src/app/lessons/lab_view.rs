@@ -110,7 +110,7 @@ pub fn LabView(
         };
         let first = lab.rows.with_untracked(|r| r.len());
         let name = "your settings".to_string();
-        send(vec![LabRun { name, config }], first);
+        send(vec![LabRun::new(name, config)], first);
     };
     let best_lr = move || {
         lab.rows.with(|rows| {

@@ -5,3 +5,4 @@ pub mod gradient_check;
 pub mod lab_view;
 pub mod optimizers;
 pub mod regularisation;
+pub mod transfer;
