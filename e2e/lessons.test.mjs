@@ -48,6 +48,12 @@ test('convolution explorer: step by step, the identity kernel, the ReLU/pool ide
   assert.match(await text('conv-step'), /^output \(0, 0\) = .* = -?\d+\.\d{3}$/);
   await page.getByTestId('conv-position').fill('400');
   assert.match(await text('conv-step'), /^output \(14, 8\) = /);
+  // The crop under the window: 3×3 cells whose products add up to the output.
+  const cells = await page.locator('[data-testid=conv-window] td').allTextContents();
+  assert.equal(cells.length, 9);
+  const sum = cells.map((c) => Number(c.split('\n').pop().replace(/.* /, '').match(/-?\d+\.\d+$/)[0])).reduce((a, b) => a + b, 0);
+  const shown = Number(/= (-?\d+\.\d+)$/.exec(await text('conv-step'))[1]);
+  assert.ok(Math.abs(sum - shown) < 0.01, `the crop's products ${sum} add up to ${shown}`);
   await page.getByTestId('conv-play').click();
   await page.waitForFunction(() => !document.querySelector('[data-testid="conv-step"]').textContent.startsWith('output (14, 8)'));
   await page.getByTestId('conv-play').click();

@@ -322,6 +322,20 @@ pub fn ConvolutionLesson() -> impl IntoView {
                 let terms: Vec<String> = taps.iter().filter(|t| t.weight != 0.0).map(|t| format!("{:.2}×{:.2}", t.pixel, t.weight)).collect();
                 format!("output ({oy}, {ox}) = {} = {sum:.3}", if terms.is_empty() { "0".into() } else { terms.join(" + ") })
             })}</p>
+            <p class="muted">"The crop under the window: each cell is pixel × weight = product (a tap in the padding reads 0)."</p>
+            <table class="window-crop" data-testid="conv-window">
+                {move || current_step().map(|(_, _, (taps, _))| {
+                    let size = setup.with(|s| s.size);
+                    taps.chunks(size.max(1)).map(|row| view! {
+                        <tr>{row.iter().map(|t| view! {
+                            <td class:pad=t.source.is_none()>
+                                <span class="muted">{format!("{:.2} × {:.2}", t.pixel, t.weight)}</span><br/>
+                                {format!("{:.3}", t.product)}
+                            </td>
+                        }).collect_view()}</tr>
+                    }).collect_view()
+                })}
+            </table>
             <h3>"5. What pooling and ReLU do"</h3>
             <p data-testid="relu-pool-identity">{move || explored.with(|e| e.as_ref().ok().and_then(|e| e.relu_pool_gap).map(|gap| format!(
                 "ReLU then max pooling gives the same map as max pooling then ReLU: the largest difference between the two is {gap}. Both keep order, so which comes first does not matter, and a network may pool first and apply ReLU to 4× fewer values.")))}</p>
