@@ -15,6 +15,7 @@ use trainer::data::augment::Augmentation;
 use trainer::data::normalize::{Normalization, Normalizer};
 use trainer::data::split::{Split, SplitConfig};
 use trainer::data::ImageSet;
+use trainer::lessons::regularisation::overfitting_config;
 use trainer::nn::presets::Preset;
 use trainer::nn::{Init, LayerSpec, ModelSpec, Penalties};
 use trainer::optim::OptimizerSpec;
@@ -662,32 +663,8 @@ fn conv_filters_and_saturation_are_reported() {
 /// batches as they were trained, the way frameworks report it, against validation) and
 /// with both measured in inference mode.
 fn overfit(change: impl Fn(&mut TrainConfig)) -> (f32, f32, Trainer) {
-    // SGD with momentum: with Adam an L2 penalty is rescaled per weight and barely acts
-    // (the reason AdamW exists), which would hide what L2 does.
-    let mut config = TrainConfig::for_preset(Preset::ShallowWide, 40, 1);
-    config.batch_size = 32;
-    config.optimizer = OptimizerSpec::Momentum { momentum: 0.9 };
-    config.lr = LrSchedule::constant(0.02);
-    config.model = ModelSpec::new(
-        vec![28, 28, 1],
-        vec![
-            LayerSpec::Flatten,
-            LayerSpec::Dense {
-                units: 256,
-                init: Init::HeNormal,
-            },
-            LayerSpec::Relu,
-            LayerSpec::Dense {
-                units: 10,
-                init: Init::HeNormal,
-            },
-            LayerSpec::Softmax,
-        ],
-    );
-    config.split = SplitConfig {
-        validation: 2000,
-        train_subset: Some(500),
-    };
+    // The regularisation lesson's recipe (SGD with momentum, so that L2 acts).
+    let mut config = overfitting_config(500, 40, 1);
     change(&mut config);
     let mut t = Trainer::new(config, common::mnist()).unwrap();
     run(&mut t);

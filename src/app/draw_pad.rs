@@ -12,7 +12,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::bridge;
 use super::charts::Chart;
-use super::images::{draw_tiles, Tile, Tone};
+use super::images::{draw_channels, draw_image, draw_tiles, Tone};
 use super::state::{DatasetState, PredictedInput, TrainState};
 use crate::worker::protocol::{Request, RunMode};
 
@@ -236,11 +236,7 @@ fn FeatureMaps() -> impl IntoView {
         let Some((side, values)) = side else {
             return draw_tiles(c, &[], 1, 1, 1, 1, Tone::Ink);
         };
-        let tile = Tile {
-            values: &values,
-            caption: None,
-        };
-        draw_tiles(c, &[tile], side, side, 3, 1, Tone::Ink)
+        draw_image(c, &values, side, side, 3, Tone::Ink)
     };
     view! {
         <div class="feature-maps" data-testid="feature-maps">
@@ -254,12 +250,8 @@ fn FeatureMaps() -> impl IntoView {
                 let (h, w, c) = (m.shape[0], m.shape[1], m.shape[2]);
                 let name = format!("{}: {} ({}×{}×{})", m.layer + 1, m.name, h, w, c);
                 let draw = move |el: &HtmlCanvasElement| {
-                    let channels: Vec<Vec<f32>> = (0..c.min(16))
-                        .map(|k| (0..h * w).map(|p| m.values[p * c + k]).collect())
-                        .collect();
-                    let tiles: Vec<Tile> = channels.iter().map(|v| Tile { values: v, caption: None }).collect();
                     let scale = (56 / h.max(1)).clamp(1, 4);
-                    draw_tiles(el, &tiles, h, w, scale, 16, Tone::Signed)
+                    draw_channels(el, &m.values, (h, w, c), 16, scale, 16)
                 };
                 view! { <div><div class="muted">{name}</div>
                     <Chart testid=format!("feature-map-{}", m.layer) width=0 height=0 pixelated=true draw=draw/></div> }

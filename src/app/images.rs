@@ -30,6 +30,45 @@ pub struct Tile<'a> {
     pub caption: Option<String>,
 }
 
+/// One image of `rows × cols` values, each pixel `scale` screen pixels.
+pub fn draw_image(
+    canvas: &HtmlCanvasElement,
+    values: &[f32],
+    rows: usize,
+    cols: usize,
+    scale: usize,
+    tone: Tone,
+) -> Result<(), String> {
+    let tile = Tile {
+        values,
+        caption: None,
+    };
+    draw_tiles(canvas, &[tile], rows, cols, scale, 1, tone)
+}
+
+/// The first `max` channels of an `[H, W, C]` feature map (NHWC values), each as its own
+/// `H × W` image, `per_row` to a row.
+pub fn draw_channels(
+    canvas: &HtmlCanvasElement,
+    values: &[f32],
+    (h, w, c): (usize, usize, usize),
+    max: usize,
+    scale: usize,
+    per_row: usize,
+) -> Result<(), String> {
+    let channels: Vec<Vec<f32>> = (0..c.min(max))
+        .map(|k| (0..h * w).map(|p| values[p * c + k]).collect())
+        .collect();
+    let tiles: Vec<Tile> = channels
+        .iter()
+        .map(|v| Tile {
+            values: v,
+            caption: None,
+        })
+        .collect();
+    draw_tiles(canvas, &tiles, h, w, scale, per_row, Tone::Signed)
+}
+
 /// Draws `tiles` left to right, `per_row` to a row, each pixel `scale` screen pixels.
 pub fn draw_tiles(
     canvas: &HtmlCanvasElement,

@@ -3,11 +3,10 @@
 //! maps beside the drawing pad.
 
 use leptos::prelude::*;
-use web_sys::HtmlCanvasElement;
 
 use super::bridge;
 use super::draw_pad::predict_image;
-use super::images::{draw_tiles, Tile, Tone};
+use super::images::{draw_image, Tone};
 use super::state::{DatasetState, TrainState};
 use crate::worker::protocol::{Request, RunMode, TestPrediction};
 
@@ -86,12 +85,7 @@ pub fn TestGallery() -> impl IntoView {
         let canvas = NodeRef::<leptos::html::Canvas>::new();
         Effect::new(move || {
             if let Some(c) = canvas.get() {
-                let c: &HtmlCanvasElement = &c;
-                let tile = Tile {
-                    values: &values,
-                    caption: None,
-                };
-                let _ = draw_tiles(c, &[tile], side, side, 2, 1, Tone::Ink);
+                let _ = draw_image(&c, &values, side, side, 2, Tone::Ink);
             }
         });
         let chosen = format!("test image #{}, labelled {}", item.index, name(item.label));
@@ -110,9 +104,9 @@ pub fn TestGallery() -> impl IntoView {
             <h2>"Test images"</h2>
             <p class="muted">"Images the model never trained on, with its answer and how sure it is. Wrong answers are in red (true → predicted). Click one to see how each layer sees it."</p>
             <div class="controls">
-                <button data-testid="gallery-previous" disabled=move || !has_model() on:click=move |_| step(false)>"◀ Previous"</button>
-                <button data-testid="gallery-next" disabled=move || !has_model() on:click=move |_| step(true)>"Next ▶"</button>
-                <button data-testid="gallery-random" disabled=move || !has_model() on:click=random>"Random page"</button>
+                <button data-testid="gallery-previous" title="The page of test images before this one" disabled=move || !has_model() on:click=move |_| step(false)>"◀ Previous"</button>
+                <button data-testid="gallery-next" title="The next page of test images" disabled=move || !has_model() on:click=move |_| step(true)>"Next ▶"</button>
+                <button data-testid="gallery-random" title="A page of test images from anywhere in the test set" disabled=move || !has_model() on:click=random>"Random page"</button>
                 <span class="muted" data-testid="gallery-summary">{move || state.gallery.with(|g| match g {
                     Some(g) => {
                         let right = g.items.iter().filter(|i| i.label == i.predicted).count();

@@ -9,7 +9,7 @@ use web_sys::HtmlCanvasElement;
 
 use crate::app::charts::Chart;
 use crate::app::draw_pad::predict_image;
-use crate::app::images::{context2d, draw_tiles, Tile, Tone};
+use crate::app::images::{context2d, draw_channels, draw_image, draw_tiles, Tone};
 use crate::app::state::{DatasetState, TrainState};
 use crate::lessons::convolution::{
     explore, formula, parameter_counts, step, window, Explored, KernelPreset, Map, Setup,
@@ -19,11 +19,7 @@ use crate::lessons::convolution::{
 const INPUT_SCALE: usize = 8;
 
 fn draw_map(canvas: &HtmlCanvasElement, map: &Map, scale: usize, tone: Tone) -> Result<(), String> {
-    let tile = Tile {
-        values: &map.values,
-        caption: None,
-    };
-    draw_tiles(canvas, &[tile], map.height, map.width, scale, 1, tone)
+    draw_image(canvas, &map.values, map.height, map.width, scale, tone)
 }
 
 #[component]
@@ -248,18 +244,8 @@ pub fn ConvolutionLesson() -> impl IntoView {
             let Some(m) = maps.iter().find(|m| m.shape.len() == 3) else {
                 return draw_tiles(c, &[], 1, 1, 1, 1, Tone::Signed);
             };
-            let (h, w, ch) = (m.shape[0], m.shape[1], m.shape[2]);
-            let channels: Vec<Vec<f32>> = (0..ch.min(16))
-                .map(|k| (0..h * w).map(|p| m.values[p * ch + k]).collect())
-                .collect();
-            let tiles: Vec<Tile> = channels
-                .iter()
-                .map(|v| Tile {
-                    values: v,
-                    caption: None,
-                })
-                .collect();
-            draw_tiles(c, &tiles, h, w, 3, 8, Tone::Signed)
+            let shape = (m.shape[0], m.shape[1], m.shape[2]);
+            draw_channels(c, &m.values, shape, 16, 3, 8)
         })
     };
 
