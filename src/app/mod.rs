@@ -10,6 +10,7 @@ mod images;
 mod lessons;
 mod model_builder;
 mod sample_grid;
+mod scheduler;
 mod snapshots;
 mod state;
 mod test_gallery;
@@ -45,6 +46,7 @@ enum Page {
 /// Entry point of the page binary.
 pub fn start() {
     console_error_panic_hook::set_once();
+    scheduler::install();
     leptos::mount::mount_to_body(App);
 }
 
