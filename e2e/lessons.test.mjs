@@ -117,10 +117,13 @@ test('regularisation lab: seven runs from one seed, the gap and L1\'s zeros', as
   assert.equal(rows.length, 7);
   const gap = async (k) => Number(await text(`regularisation-gap-${k}`));
   const zeros = async (k) => Number((await text(`regularisation-zeros-${k}`)).split(' ')[0]);
-  console.log(`# figure: gaps ${await gap(0)} (none), ${await gap(1)} (L2), ${await gap(4)} (augmentation); near-zero weights ${await zeros(0)} (none), ${await zeros(2)} (L1)`);
+  const exact = async (k) => Number(await text(`regularisation-exact-zeros-${k}`));
+  console.log(`# figure: gaps ${await gap(0)} (none), ${await gap(1)} (L2), ${await gap(4)} (augmentation); near-zero weights ${await zeros(0)} (none), ${await zeros(2)} (L1); exactly zero ${await exact(0)} (none), ${await exact(1)} (L2), ${await exact(2)} (L1)`);
   assert.ok((await gap(0)) > 5, 'without regularisation 300 images overfit');
   assert.ok((await gap(4)) < (await gap(0)), 'augmentation shrinks the gap');
   assert.ok((await zeros(2)) > 10 * (await zeros(0)), 'L1 makes weights zero');
+  assert.ok((await exact(2)) > 10_000, 'L1 sets weights exactly to zero');
+  assert.equal(await exact(1), 0, 'L2 only shrinks them');
   // The learner's own run joins the table.
   await page.getByTestId('regularisation-add').click();
   await page.getByTestId('regularisation-row-7').filter({ hasText: 'your settings' }).waitFor({ timeout: 120_000 });

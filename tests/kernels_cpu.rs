@@ -2,7 +2,9 @@
 //! elsewhere the comment says where), and every SIMD kernel against its scalar twin on
 //! small and odd sizes.
 
-use trainer::backend::cpu::{activation, batchnorm, conv, gemm, loss, optim, pool, random};
+use trainer::backend::cpu::{
+    activation, batchnorm, conv, elementwise, gemm, loss, optim, pool, random,
+};
 use trainer::backend::geometry::{Padding, Window2d};
 use trainer::backend::Activation;
 use trainer::random::{hash_uniform, Rng};
@@ -509,33 +511,33 @@ fn hash_uniform_is_uniform() {
 fn optimizer_steps_golden() {
     let g = [0.5f32];
     let mut p = [1.0f32];
-    optim::sgd_step(&mut p, &g, 0.1);
+    optim::sgd_step(&mut p, &g, 0.1, 0.0);
     assert_eq!(p, [0.95]);
 
     // Momentum: v = 0.9·0 − 0.1·0.5 = −0.05, p = 0.95; again: v = −0.095, p = 0.855.
     let (mut p, mut v) = ([1.0f32], [0.0f32]);
-    optim::momentum_step(&mut p, &g, &mut v, 0.1, 0.9);
-    optim::momentum_step(&mut p, &g, &mut v, 0.1, 0.9);
+    optim::momentum_step(&mut p, &g, &mut v, 0.1, 0.9, 0.0);
+    optim::momentum_step(&mut p, &g, &mut v, 0.1, 0.9, 0.0);
     close(&p, &[0.855], 1e-6);
 
     // Nesterov: first step v' = −0.05, p += −0.9·0 + 1.9·(−0.05) = −0.095.
     let (mut p, mut v) = ([1.0f32], [0.0f32]);
-    optim::nesterov_step(&mut p, &g, &mut v, 0.1, 0.9);
+    optim::nesterov_step(&mut p, &g, &mut v, 0.1, 0.9, 0.0);
     close(&p, &[0.905], 1e-6);
 
     // AdaGrad: h = 0.25, p −= 0.1·0.5/(0.5 + ε) ≈ 0.1.
     let (mut p, mut h) = ([1.0f32], [0.0f32]);
-    optim::adagrad_step(&mut p, &g, &mut h, 0.1, 1e-7);
+    optim::adagrad_step(&mut p, &g, &mut h, 0.1, 1e-7, 0.0);
     close(&p, &[0.9], 1e-6);
 
     // RMSProp: s = 0.1·0.25 = 0.025, p −= 0.01·0.5/√0.025 = 0.0316228.
     let (mut p, mut s) = ([1.0f32], [0.0f32]);
-    optim::rmsprop_step(&mut p, &g, &mut s, 0.01, 0.9, 1e-7);
+    optim::rmsprop_step(&mut p, &g, &mut s, 0.01, 0.9, 1e-7, 0.0);
     close(&p, &[1.0 - 0.0316228], 1e-6);
 
     // AdaDelta: E[g²] = 0.05·0.25 = 0.0125, Δ = −√(0 + 1e-6)/√(0.0125 + 1e-6)·0.5.
     let (mut p, mut eg, mut ex) = ([1.0f32], [0.0f32], [0.0f32]);
-    optim::adadelta_step(&mut p, &g, &mut eg, &mut ex, 1.0, 0.95, 1e-6);
+    optim::adadelta_step(&mut p, &g, &mut eg, &mut ex, 1.0, 0.95, 1e-6, 0.0);
     let delta = -(1e-6f64).sqrt() / (0.0125f64 + 1e-6).sqrt() * 0.5;
     close(&p, &[(1.0 + delta) as f32], 1e-6);
 
@@ -543,10 +545,65 @@ fn optimizer_steps_golden() {
     let (mut p, mut m, mut v) = ([1.0f32], [0.0f32], [0.0f32]);
     let (b1, b2) = (0.9f32, 0.999f32);
     let (c1, c2) = (1.0 / (1.0 - b1), 1.0 / (1.0 - b2));
-    optim::adam_step(&mut p, &g, &mut m, &mut v, 0.001, b1, b2, 1e-8, c1, c2, 0.0);
+    optim::adam_step(
+        &mut p, &g, &mut m, &mut v, 0.001, b1, b2, 1e-8, c1, c2, 0.0, 0.0,
+    );
     close(&p, &[0.999], 1e-6);
     // AdamW also shrinks p by lr·decay·p first: 1 − 0.001·0.1 = 0.9999, then −0.001.
     let (mut p, mut m, mut v) = ([1.0f32], [0.0f32], [0.0f32]);
-    optim::adam_step(&mut p, &g, &mut m, &mut v, 0.001, b1, b2, 1e-8, c1, c2, 0.1);
+    optim::adam_step(
+        &mut p, &g, &mut m, &mut v, 0.001, b1, b2, 1e-8, c1, c2, 0.1, 0.0,
+    );
     close(&p, &[0.9989], 1e-6);
+}
+
+/// L1's proximal step: the weight moves lr·l1 (times the optimizer's per-weight scale) toward
+/// zero after the update, and lands exactly on zero instead of crossing it.
+#[test]
+fn l1_proximal_step_gives_exact_zeros() {
+    assert_eq!(optim::shrink(0.75, 0.25), 0.5);
+    assert_eq!(optim::shrink(-0.75, 0.25), -0.5);
+    assert_eq!(optim::shrink(0.05, 0.1), 0.0);
+    assert_eq!(optim::shrink(-0.1, 0.1), 0.0);
+    assert!(
+        optim::shrink(f32::NAN, 0.1).is_nan(),
+        "divergence must stay visible"
+    );
+
+    // Weight averaging keeps those zeros: y = 0.9·y + 0.1·x, but 0 where x is 0.
+    let mut avg = [1.0f32, 1.0];
+    elementwise::scale_add_keep_zeros(&mut avg, 0.9, 0.1, &[0.5, 0.0]);
+    assert_eq!(avg, [0.95, 0.0]);
+
+    // SGD on p = 1, g = 0.5, lr 0.1, l1 2: 1 − 0.05 = 0.95, then 0.2 toward zero: 0.75.
+    let mut p = [1.0f32, 0.1, -0.1];
+    optim::sgd_step(&mut p, &[0.5, 0.0, 0.0], 0.1, 2.0);
+    assert_eq!(
+        p[1..],
+        [0.0, 0.0],
+        "small weights land on zero, not across it"
+    );
+    close(&p[..1], &[0.75], 1e-6);
+
+    // Adam's first step is ≈ lr per unit of g/√v̂, and so is its L1 threshold: with
+    // |g| = 0.5 the threshold is lr·l1/0.5, so l1 = 0.5 moves a weight by another lr.
+    let (b1, b2) = (0.9f32, 0.999f32);
+    let (c1, c2) = (1.0 / (1.0 - b1), 1.0 / (1.0 - b2));
+    let (mut p, mut m, mut v) = ([1.0f32, 0.0015], [0.0f32; 2], [0.0f32; 2]);
+    optim::adam_step(
+        &mut p,
+        &[0.5, 0.5],
+        &mut m,
+        &mut v,
+        0.001,
+        b1,
+        b2,
+        1e-8,
+        c1,
+        c2,
+        0.0,
+        0.5,
+    );
+    close(&p[..1], &[0.998], 1e-6);
+    assert_eq!(p[1], 0.0, "0.0015 − 0.001 is within the 0.001 threshold");
 }

@@ -363,6 +363,13 @@ async fn element_wise_updates() {
             z,
             ops::mul(&t[2], &t[4]).unwrap(),
             t[0].clone(),
+            {
+                // Averaging towards weights of which about half are exactly zero.
+                let mut f = t[0].clone();
+                let sparse = ops::activation_forward(Activation::Relu, &t[1]).unwrap();
+                ops::scale_add_keep_zeros(&mut f, 0.9, 0.1, &sparse).unwrap();
+                f
+            },
         ]
     })
     .await;
@@ -391,19 +398,20 @@ async fn every_optimizer_update() {
             decay: 0.01,
         },
     ];
-    for rule in rules {
+    // Each with and without L1's proximal step (5.0 zeroes a few percent of these weights).
+    for (rule, l1) in rules.into_iter().flat_map(|r| [(r, 0.0), (r, 5.0)]) {
         let inputs = [
             random(&[301], 1),
             random(&[301], 2),
             random(&[301], 3).abs_for_test(),
             random(&[301], 4).abs_for_test(),
         ];
-        same(&format!("{rule:?}"), &inputs, 1e-5, |t| {
+        same(&format!("{rule:?}, l1 {l1}"), &inputs, 1e-5, |t| {
             let mut p = t[0].clone();
             let mut state: Vec<Tensor> = t[2..2 + rule.state_len()].to_vec();
             // Two steps, so the state written by the first is read by the second.
-            ops::optimizer_step(rule, &mut p, &t[1], &mut state, 0.01).unwrap();
-            ops::optimizer_step(rule, &mut p, &t[1], &mut state, 0.01).unwrap();
+            ops::optimizer_step(rule, &mut p, &t[1], &mut state, 0.01, l1).unwrap();
+            ops::optimizer_step(rule, &mut p, &t[1], &mut state, 0.01, l1).unwrap();
             let mut out = vec![p];
             out.extend(state);
             out
@@ -420,7 +428,7 @@ async fn writes_never_change_a_shared_tensor() {
     let g = random(&[100], 2).to_device(&device).unwrap();
     let snapshot = p.clone();
     let mut live = p;
-    ops::optimizer_step(UpdateRule::Sgd, &mut live, &g, &mut [], 0.1).unwrap();
+    ops::optimizer_step(UpdateRule::Sgd, &mut live, &g, &mut [], 0.1, 0.0).unwrap();
     assert_close("snapshot", &snapshot, &random(&[100], 1), 0.0).await;
     assert_ne!(live.read().await.unwrap(), snapshot.read().await.unwrap());
 }

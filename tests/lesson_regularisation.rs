@@ -46,6 +46,15 @@ fn the_lab_shows_overfitting_and_what_each_regulariser_does() {
     let reach = |r: &RunReport| r.weights.min.abs().max(r.weights.max.abs());
     let (l1, l2) = (by("L1"), by("L2"));
     assert!(l1.near_zero > 10 * none.near_zero, "L1 makes weights zero");
+    // Exactly zero: L1's proximal step lands weights on 0 (and the averaged weights keep
+    // them), while L2 only ever scales a weight down.
+    assert!(
+        l1.exact_zero > l1.weight_count / 4,
+        "L1 sets weights exactly to zero: {} of {}",
+        l1.exact_zero,
+        l1.weight_count
+    );
+    assert_eq!((none.exact_zero, l2.exact_zero), (0, 0));
     assert!(reach(l2) < 0.5 * reach(none), "L2 shrinks every weight");
     assert!(
         reach(l1) > 1.5 * reach(l2),

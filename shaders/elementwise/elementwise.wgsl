@@ -1,5 +1,6 @@
 // Element-wise updates of y in place. Mirrors backend/cpu/elementwise.rs.
 // axpy: y += a·x; add_sign: y += a·sign(x); scale_add: y = a·y + b·x;
+// scale_add_keep_zeros: the same, but 0 where x is exactly 0 (weight averaging under L1);
 // add_row_vector: y[i] += x[i mod cols]; scale: y *= a; fill: y = a.
 
 struct Params {
@@ -34,6 +35,14 @@ fn scale_add(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
     let i = thread_index(id, groups);
     if (i < p.count) {
         y[i] = p.a * y[i] + p.b * x[i];
+    }
+}
+
+@compute @workgroup_size(256)
+fn scale_add_keep_zeros(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = thread_index(id, groups);
+    if (i < p.count) {
+        y[i] = select(p.a * y[i] + p.b * x[i], 0.0, x[i] == 0.0);
     }
 }
 

@@ -1,5 +1,6 @@
 // Optimizer update steps, one element-wise kernel each: p is the parameter, g its gradient,
-// s1/s2 the optimizer's state. Mirrors backend/cpu/optim.rs.
+// s1/s2 the optimizer's state. Mirrors backend/cpu/optim.rs: each ends with L1's proximal
+// step, the weight moved l1 × its own step size toward zero and stopped at zero.
 
 struct Params {
     count: u32,
@@ -14,6 +15,8 @@ struct Params {
     c2: f32,
     // AdamW's decoupled weight decay
     decay: f32,
+    // L1's strength (0: none)
+    l1: f32,
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
@@ -22,11 +25,19 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> s1: array<f32>;
 @group(0) @binding(4) var<storage, read_write> s2: array<f32>;
 
+// Soft thresholding: w moved t >= 0 toward zero, and 0 within t of it; NaN stays NaN.
+fn shrink(w: f32, t: f32) -> f32 {
+    if (abs(w) <= t) {
+        return 0.0;
+    }
+    return w - sign(w) * t;
+}
+
 @compute @workgroup_size(256)
 fn sgd_step(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = thread_index(id, groups);
     if (i < u.count) {
-        p[i] -= u.lr * g[i];
+        p[i] = shrink(p[i] - u.lr * g[i], u.lr * u.l1);
     }
 }
 
@@ -36,7 +47,7 @@ fn momentum_step(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_work
     if (i < u.count) {
         let v = u.a * s1[i] - u.lr * g[i];
         s1[i] = v;
-        p[i] += v;
+        p[i] = shrink(p[i] + v, u.lr * u.l1 / (1.0 - u.a));
     }
 }
 
@@ -47,7 +58,7 @@ fn nesterov_step(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_work
         let previous = s1[i];
         let v = u.a * previous - u.lr * g[i];
         s1[i] = v;
-        p[i] += -u.a * previous + (1.0 + u.a) * v;
+        p[i] = shrink(p[i] + (-u.a * previous + (1.0 + u.a) * v), u.lr * u.l1 / (1.0 - u.a));
     }
 }
 
@@ -57,7 +68,8 @@ fn adagrad_step(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workg
     if (i < u.count) {
         let h = s1[i] + g[i] * g[i];
         s1[i] = h;
-        p[i] -= u.lr * g[i] / (sqrt(h) + u.eps);
+        let scale = sqrt(h) + u.eps;
+        p[i] = shrink(p[i] - u.lr * g[i] / scale, u.lr * u.l1 / scale);
     }
 }
 
@@ -67,7 +79,8 @@ fn rmsprop_step(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workg
     if (i < u.count) {
         let s = u.a * s1[i] + (1.0 - u.a) * g[i] * g[i];
         s1[i] = s;
-        p[i] -= u.lr * g[i] / (sqrt(s) + u.eps);
+        let scale = sqrt(s) + u.eps;
+        p[i] = shrink(p[i] - u.lr * g[i] / scale, u.lr * u.l1 / scale);
     }
 }
 
@@ -78,9 +91,10 @@ fn adadelta_step(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_work
         let gi = g[i];
         let eg = u.a * s1[i] + (1.0 - u.a) * gi * gi;
         s1[i] = eg;
-        let dx = -sqrt(s2[i] + u.eps) / sqrt(eg + u.eps) * gi;
+        let scale = sqrt(s2[i] + u.eps) / sqrt(eg + u.eps);
+        let dx = -scale * gi;
         s2[i] = u.a * s2[i] + (1.0 - u.a) * dx * dx;
-        p[i] += u.lr * dx;
+        p[i] = shrink(p[i] + u.lr * dx, u.lr * u.l1 * scale);
     }
 }
 
@@ -95,6 +109,7 @@ fn adam_step(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
         let v = u.b * s2[i] + (1.0 - u.b) * gi * gi;
         s1[i] = m;
         s2[i] = v;
-        p[i] = w - u.lr * (m * u.c1) / (sqrt(v * u.c2) + u.eps);
+        let scale = sqrt(v * u.c2) + u.eps;
+        p[i] = shrink(w - u.lr * (m * u.c1) / scale, u.lr * u.l1 / scale);
     }
 }

@@ -126,14 +126,16 @@ pub fn loss_f64(loss: &Loss, outputs: &Tensor, targets: &Tensor) -> f64 {
     total / n
 }
 
-/// All penalties of the model's current weights and last forward's outputs, in f64.
+/// The penalties that backprop differentiates, in f64: L2 on the weights and the activity
+/// terms. L1 is left out because it is not in the gradient: the optimizer applies it as a
+/// proximal step.
 fn penalties_f64(model: &Sequential) -> f64 {
     let mut total = 0.0;
     for (layer, p) in model.params() {
         let pen = model.spec.layers[layer].penalties;
         if p.role == ParamRole::Weight {
             for &w in p.value.as_slice() {
-                total += pen.l1 as f64 * (w as f64).abs() + pen.l2 as f64 * (w as f64).powi(2);
+                total += pen.l2 as f64 * (w as f64).powi(2);
             }
         }
     }

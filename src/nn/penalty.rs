@@ -65,16 +65,15 @@ pub fn weight_terms(model: &Sequential) -> Result<(Tensor, Tensor)> {
     Ok((l1, l2))
 }
 
-/// Adds the weight penalties' gradients `l1·sign(W) + 2·l2·W` to the weights' gradients.
+/// Adds L2's gradient `2·l2·W` to the weights' gradients. L1 has no term here: the optimizer
+/// applies it as a proximal step (soft thresholding), which is what sets weights exactly to
+/// zero; `l1·sign(W)` would only make them jitter around it.
 pub fn add_weight_gradients(model: &mut Sequential) -> Result<()> {
     let penalties: Vec<Penalties> = model.spec.layers.iter().map(|l| l.penalties).collect();
     for (layer, p) in model.params_mut() {
         let pen = penalties[layer];
         if p.role != ParamRole::Weight {
             continue;
-        }
-        if pen.l1 != 0.0 {
-            ops::add_sign(&mut p.grad, pen.l1, &p.value)?;
         }
         if pen.l2 != 0.0 {
             ops::axpy(&mut p.grad, 2.0 * pen.l2, &p.value)?;

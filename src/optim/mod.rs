@@ -202,10 +202,14 @@ impl Optimizer {
         self.steps += 1;
         let rule = self.rule(self.steps as i32);
         let frozen: Vec<bool> = model.spec.layers.iter().map(|l| l.frozen).collect();
+        let l1: Vec<f32> = model.spec.layers.iter().map(|l| l.penalties.l1).collect();
         for ((layer, p), state) in model.params_mut().into_iter().zip(&mut self.state) {
             if frozen[layer] {
                 continue;
             }
+            // L1 acts on weights only (not biases, γ/β), as a proximal step inside the update.
+            let weight = p.role == crate::nn::ParamRole::Weight;
+            let l1 = if weight { l1[layer] } else { 0.0 };
             let rule = match (self.spec, rule) {
                 // AdamW decays only the weights, as the L2 penalty would (not biases, γ/β).
                 (
@@ -218,7 +222,7 @@ impl Optimizer {
                         c2,
                         ..
                     },
-                ) if p.role == crate::nn::ParamRole::Weight => UpdateRule::Adam {
+                ) if weight => UpdateRule::Adam {
                     beta1,
                     beta2,
                     eps,
@@ -228,7 +232,7 @@ impl Optimizer {
                 },
                 _ => rule,
             };
-            ops::optimizer_step(rule, &mut p.value, &p.grad, state, lr)?;
+            ops::optimizer_step(rule, &mut p.value, &p.grad, state, lr, l1)?;
         }
         Ok(())
     }

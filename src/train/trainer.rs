@@ -604,6 +604,10 @@ impl Trainer {
             if self.config.model.layers[layer].frozen {
                 // A frozen tensor does not change; averaging it would only add rounding.
                 *a = w;
+            } else if self.config.model.layers[layer].penalties.l1 != 0.0 {
+                // Where L1 holds a weight at exactly zero its average is zero too: otherwise
+                // the averaged (evaluated, saved) model would lose L1's sparsity.
+                ops::scale_add_keep_zeros(a, d, 1.0 - d, &w)?;
             } else {
                 ops::scale_add(a, d, 1.0 - d, &w)?;
             }

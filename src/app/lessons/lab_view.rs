@@ -210,7 +210,7 @@ pub fn LabView(
                 <tr><th>"run"</th><th title="On the training images, in inference mode">"train acc."</th><th>"val. acc."</th>
                     <th title="Training minus validation accuracy, in points">"gap"</th><th>"epochs"</th>
                     <th title="Weight updates per epoch">"updates/epoch"</th><th>"seconds"</th>
-                    {weights.then(|| view! { <th title="First-layer weights with |w| < 0.001">"near-zero weights"</th> })}</tr>
+                    {weights.then(|| view! { <th title="First-layer weights with |w| < 0.001">"near-zero weights"</th><th title="First-layer weights that are exactly 0">"exactly zero"</th> })}</tr>
                 {move || lab.rows.get().into_iter().enumerate().filter_map(|(k, r)| r.report.map(|rep| view! {
                     <tr data-testid=id(&format!("row-{k}"))>
                         <td style=css(color(k))>{rep.name.clone()}</td>
@@ -224,13 +224,13 @@ pub fn LabView(
                         }}</td>
                         <td>{rep.updates_per_epoch}</td>
                         <td data-testid=id(&format!("seconds-{k}"))>{format!("{:.2}", rep.seconds)}</td>
-                        {weights.then(|| view! { <td data-testid=id(&format!("zeros-{k}"))>{format!("{} of {}", rep.near_zero, rep.weight_count)}</td> })}
+                        {weights.then(|| view! { <td data-testid=id(&format!("zeros-{k}"))>{format!("{} of {}", rep.near_zero, rep.weight_count)}</td><td data-testid=id(&format!("exact-zeros-{k}"))>{rep.exact_zero}</td> })}
                     </tr>
                 })).collect_view()}
             </table>
             {weights.then(|| view! {
                 <h3>"First-layer weights after training"</h3>
-                <p class="muted">"L1 pushes weights to zero and leaves the useful ones large: a tall spike at 0. L2 shrinks every weight: a narrow hill (at this strength it also zeroes the weights of pixels that are always blank). Note the ranges under each histogram."</p>
+                <p class="muted">"L1 sets weights exactly to zero and leaves the useful ones large: a tall spike at 0. After each update it moves every weight a fixed step toward zero and stops it there rather than letting it cross (a proximal step), so a weight the data does not need stays at 0. L2 shrinks every weight in proportion to its size: a narrow hill, near zero but never exactly on it. Note the ranges and counts under each histogram."</p>
                 <div class="hist-grid">
                     {move || lab.rows.get().into_iter().enumerate().filter_map(|(k, r)| r.report.map(|rep| {
                         let hist = rep.weights.clone();
@@ -239,7 +239,7 @@ pub fn LabView(
                             <div class="hist">
                                 <div>{rep.name.clone()}</div>
                                 <Chart testid=id(&format!("weights-{k}")) width=220 height=90 draw=draw/>
-                                <div class="muted">{format!("{} of {} near zero", rep.near_zero, rep.weight_count)}</div>
+                                <div class="muted">{format!("{} of {} near zero, {} exactly 0", rep.near_zero, rep.weight_count, rep.exact_zero)}</div>
                             </div>
                         }
                     })).collect_view()}

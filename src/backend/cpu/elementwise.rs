@@ -17,6 +17,14 @@ pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     }
 }
 
+/// `y = a·y + b·x`, except that `y = 0` where `x` is exactly 0: a moving average of weights
+/// that keeps the zeros L1 put in them.
+pub fn scale_add_keep_zeros(y: &mut [f32], a: f32, b: f32, x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y = if x == 0.0 { 0.0 } else { a * *y + b * x };
+    }
+}
+
 /// `y += a · sign(x)`, with sign(0) = 0: the gradient of `a·Σ|x|`.
 pub fn add_sign(y: &mut [f32], a: f32, x: &[f32]) {
     for (y, &x) in y.iter_mut().zip(x) {

@@ -1,44 +1,69 @@
 //! Optimizer update steps, one element-wise kernel each. `p` is the parameter, `g` its
 //! gradient; the other slices are the optimizer's state for that parameter.
+//!
+//! Every step ends with L1's proximal step, `shrink`: the weight moves `l1 × (this weight's
+//! step size)` toward zero and stops at zero rather than crossing it. That is what gives L1
+//! its exact zeros (a subgradient `l1·sign(w)` only makes a weight jitter around zero). The
+//! step size is the optimizer's own per-weight scale, so L1 is as strong under Adam as the
+//! subgradient was: `lr` for SGD, `lr/(1 − μ)` with momentum (where a steady push builds up
+//! to), `lr/(√h + ε)` for AdaGrad, and so on.
+//! With `l1 = 0` every kernel is the textbook update.
+
+/// Soft thresholding: `w` moved `t ≥ 0` toward zero, and 0 if it is within `t` of it.
+/// A NaN stays NaN, so divergence is still seen.
+#[inline(always)]
+pub fn shrink(w: f32, t: f32) -> f32 {
+    if w.abs() <= t {
+        0.0
+    } else {
+        w - t.copysign(w)
+    }
+}
 
 /// Plain gradient descent: `p −= lr·g`.
-pub fn sgd_step(p: &mut [f32], g: &[f32], lr: f32) {
+pub fn sgd_step(p: &mut [f32], g: &[f32], lr: f32, l1: f32) {
     for (p, g) in p.iter_mut().zip(g) {
-        *p -= lr * g;
+        *p = shrink(*p - lr * g, lr * l1);
     }
 }
 
 /// Momentum: `v = μ·v − lr·g; p += v`.
-pub fn momentum_step(p: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, mu: f32) {
+pub fn momentum_step(p: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, mu: f32, l1: f32) {
     for ((p, g), v) in p.iter_mut().zip(g).zip(v) {
         *v = mu * *v - lr * g;
-        *p += *v;
+        *p = shrink(*p + *v, lr * l1 / (1.0 - mu));
     }
 }
 
 /// Nesterov momentum in the form that updates p in place (Sutskever et al. 2013, as in
 /// CS231n): `v' = μ·v − lr·g; p += −μ·v + (1 + μ)·v'`.
-pub fn nesterov_step(p: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, mu: f32) {
+pub fn nesterov_step(p: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, mu: f32, l1: f32) {
     for ((p, g), v) in p.iter_mut().zip(g).zip(v) {
         let previous = *v;
         *v = mu * previous - lr * g;
-        *p += -mu * previous + (1.0 + mu) * *v;
+        *p = shrink(
+            *p + (-mu * previous + (1.0 + mu) * *v),
+            lr * l1 / (1.0 - mu),
+        );
     }
 }
 
 /// AdaGrad: `h += g²; p −= lr·g/(√h + ε)`.
-pub fn adagrad_step(p: &mut [f32], g: &[f32], h: &mut [f32], lr: f32, eps: f32) {
+pub fn adagrad_step(p: &mut [f32], g: &[f32], h: &mut [f32], lr: f32, eps: f32, l1: f32) {
     for ((p, g), h) in p.iter_mut().zip(g).zip(h) {
         *h += g * g;
-        *p -= lr * g / ((*h).sqrt() + eps);
+        let scale = (*h).sqrt() + eps;
+        *p = shrink(*p - lr * g / scale, lr * l1 / scale);
     }
 }
 
 /// RMSProp: `s = ρ·s + (1 − ρ)·g²; p −= lr·g/(√s + ε)`.
-pub fn rmsprop_step(p: &mut [f32], g: &[f32], s: &mut [f32], lr: f32, rho: f32, eps: f32) {
+#[allow(clippy::too_many_arguments)]
+pub fn rmsprop_step(p: &mut [f32], g: &[f32], s: &mut [f32], lr: f32, rho: f32, eps: f32, l1: f32) {
     for ((p, g), s) in p.iter_mut().zip(g).zip(s) {
         *s = rho * *s + (1.0 - rho) * g * g;
-        *p -= lr * g / ((*s).sqrt() + eps);
+        let scale = (*s).sqrt() + eps;
+        *p = shrink(*p - lr * g / scale, lr * l1 / scale);
     }
 }
 
@@ -53,12 +78,14 @@ pub fn adadelta_step(
     lr: f32,
     rho: f32,
     eps: f32,
+    l1: f32,
 ) {
     for (((p, g), eg), edx) in p.iter_mut().zip(g).zip(eg).zip(edx) {
         *eg = rho * *eg + (1.0 - rho) * g * g;
-        let dx = -(*edx + eps).sqrt() / (*eg + eps).sqrt() * g;
+        let scale = (*edx + eps).sqrt() / (*eg + eps).sqrt();
+        let dx = -scale * g;
         *edx = rho * *edx + (1.0 - rho) * dx * dx;
-        *p += lr * dx;
+        *p = shrink(*p + lr * dx, lr * l1 * scale);
     }
 }
 
@@ -78,11 +105,13 @@ pub fn adam_step(
     c1: f32,
     c2: f32,
     decay: f32,
+    l1: f32,
 ) {
     for (((p, g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
         *p -= lr * decay * *p;
         *m = beta1 * *m + (1.0 - beta1) * g;
         *v = beta2 * *v + (1.0 - beta2) * g * g;
-        *p -= lr * (*m * c1) / ((*v * c2).sqrt() + eps);
+        let scale = (*v * c2).sqrt() + eps;
+        *p = shrink(*p - lr * (*m * c1) / scale, lr * l1 / scale);
     }
 }

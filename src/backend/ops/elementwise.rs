@@ -44,6 +44,18 @@ pub fn scale_add(y: &mut Tensor, a: f32, b: f32, x: &Tensor) -> Result<()> {
     Ok(())
 }
 
+/// `y = a·y + b·x`, but 0 where `x` is exactly 0 (weight averaging under L1).
+pub fn scale_add_keep_zeros(y: &mut Tensor, a: f32, b: f32, x: &Tensor) -> Result<()> {
+    same_len("scale_add_keep_zeros", y, x)?;
+    match placement("scale_add_keep_zeros", &[y, x])? {
+        None => cpu::scale_add_keep_zeros(y.as_mut_slice(), a, b, x.as_slice()),
+        Some(ctx) => {
+            gpu::scale_add_keep_zeros(&ctx, x.len(), a, b, y.gpu_buffer_mut(), x.gpu_buffer())?
+        }
+    }
+    Ok(())
+}
+
 /// `y += a·sign(x)`.
 pub fn add_sign(y: &mut Tensor, a: f32, x: &Tensor) -> Result<()> {
     same_len("add_sign", y, x)?;

@@ -47,10 +47,11 @@ impl UpdateRule {
         }
     }
 
-    fn gpu(&self, n: usize, lr: f32) -> (Kernel, OptimParams) {
+    fn gpu(&self, n: usize, lr: f32, l1: f32) -> (Kernel, OptimParams) {
         let p = OptimParams {
             count: n as u32,
             lr,
+            l1,
             ..Default::default()
         };
         match *self {
@@ -87,13 +88,16 @@ impl UpdateRule {
     }
 }
 
-/// Updates `p` in place from its gradient `g` and the rule's `state`, with learning rate `lr`.
+/// Updates `p` in place from its gradient `g` and the rule's `state`, with learning rate `lr`,
+/// then applies an L1 penalty of strength `l1` as a proximal step (0: none; see
+/// `backend::cpu::optim`).
 pub fn optimizer_step(
     rule: UpdateRule,
     p: &mut Tensor,
     g: &Tensor,
     state: &mut [Tensor],
     lr: f32,
+    l1: f32,
 ) -> Result<()> {
     same_len("optimizer_step", p, g)?;
     if state.len() != rule.state_len() || state.iter().any(|s| s.len() != p.len()) {
@@ -111,22 +115,29 @@ pub fn optimizer_step(
         None => {
             let (p, g) = (p.as_mut_slice(), g.as_slice());
             match (rule, state) {
-                (UpdateRule::Sgd, []) => cpu::sgd_step(p, g, lr),
+                (UpdateRule::Sgd, []) => cpu::sgd_step(p, g, lr, l1),
                 (UpdateRule::Momentum { mu }, [v]) => {
-                    cpu::momentum_step(p, g, v.as_mut_slice(), lr, mu)
+                    cpu::momentum_step(p, g, v.as_mut_slice(), lr, mu, l1)
                 }
                 (UpdateRule::Nesterov { mu }, [v]) => {
-                    cpu::nesterov_step(p, g, v.as_mut_slice(), lr, mu)
+                    cpu::nesterov_step(p, g, v.as_mut_slice(), lr, mu, l1)
                 }
                 (UpdateRule::Adagrad { eps }, [h]) => {
-                    cpu::adagrad_step(p, g, h.as_mut_slice(), lr, eps)
+                    cpu::adagrad_step(p, g, h.as_mut_slice(), lr, eps, l1)
                 }
                 (UpdateRule::Rmsprop { rho, eps }, [s]) => {
-                    cpu::rmsprop_step(p, g, s.as_mut_slice(), lr, rho, eps)
+                    cpu::rmsprop_step(p, g, s.as_mut_slice(), lr, rho, eps, l1)
                 }
-                (UpdateRule::Adadelta { rho, eps }, [eg, edx]) => {
-                    cpu::adadelta_step(p, g, eg.as_mut_slice(), edx.as_mut_slice(), lr, rho, eps)
-                }
+                (UpdateRule::Adadelta { rho, eps }, [eg, edx]) => cpu::adadelta_step(
+                    p,
+                    g,
+                    eg.as_mut_slice(),
+                    edx.as_mut_slice(),
+                    lr,
+                    rho,
+                    eps,
+                    l1,
+                ),
                 (
                     UpdateRule::Adam {
                         beta1,
@@ -149,12 +160,13 @@ pub fn optimizer_step(
                     c1,
                     c2,
                     decay,
+                    l1,
                 ),
                 _ => unreachable!("state length checked above"),
             }
         }
         Some(ctx) => {
-            let (kernel, params) = rule.gpu(p.len(), lr);
+            let (kernel, params) = rule.gpu(p.len(), lr, l1);
             // Copy-on-write first: the state buffers are written by the kernel.
             for s in state.iter_mut() {
                 s.gpu_buffer_mut();

@@ -86,6 +86,7 @@ pub enum Kernel {
     Axpy,
     AddSign,
     ScaleAdd,
+    ScaleAddKeepZeros,
     AddRowVector,
     Scale,
     Fill,
@@ -101,7 +102,7 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 51] = [
+    pub const ALL: [Kernel; 52] = [
         Kernel::Matmul,
         Kernel::MatmulDirect,
         Kernel::MatmulVec4,
@@ -141,6 +142,7 @@ impl Kernel {
         Kernel::Axpy,
         Kernel::AddSign,
         Kernel::ScaleAdd,
+        Kernel::ScaleAddKeepZeros,
         Kernel::AddRowVector,
         Kernel::Scale,
         Kernel::Fill,
@@ -245,6 +247,7 @@ impl Kernel {
             Axpy => (&[ELEMENTWISE, COMMON], "axpy"),
             AddSign => (&[ELEMENTWISE, COMMON], "add_sign"),
             ScaleAdd => (&[ELEMENTWISE, COMMON], "scale_add"),
+            ScaleAddKeepZeros => (&[ELEMENTWISE, COMMON], "scale_add_keep_zeros"),
             AddRowVector => (&[ELEMENTWISE, COMMON], "add_row_vector"),
             Scale => (&[ELEMENTWISE, COMMON], "scale"),
             Fill => (&[ELEMENTWISE, COMMON], "fill"),

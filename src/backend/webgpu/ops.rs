@@ -823,6 +823,23 @@ pub fn scale_add(ctx: &GpuContext, n: usize, a: f32, b: f32, y: &Buffer, x: &Buf
     ctx.dispatch(Kernel::ScaleAdd, &elem(n, 1, a, b), &[y, x], grid(n))
 }
 
+/// `y = a·y + b·x`, but 0 where `x` is exactly 0.
+pub fn scale_add_keep_zeros(
+    ctx: &GpuContext,
+    n: usize,
+    a: f32,
+    b: f32,
+    y: &Buffer,
+    x: &Buffer,
+) -> Result<()> {
+    ctx.dispatch(
+        Kernel::ScaleAddKeepZeros,
+        &elem(n, 1, a, b),
+        &[y, x],
+        grid(n),
+    )
+}
+
 /// `y[i] += v[i mod cols]`.
 pub fn add_row_vector(
     ctx: &GpuContext,
@@ -868,6 +885,9 @@ pub struct OptimParams {
     pub c1: f32,
     pub c2: f32,
     pub decay: f32,
+    /// L1's strength: each kernel ends with the proximal step (soft thresholding).
+    pub l1: f32,
+    pub _pad: [u32; 3],
 }
 
 /// One optimizer update: `kernel` is one of the `*Step` kernels; `state` holds its 0–2
