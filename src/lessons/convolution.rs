@@ -3,8 +3,7 @@
 //! the lesson shows is what a Conv2D layer computes, not a re-implementation of it.
 
 use crate::backend::geometry::{Padding, Window2d};
-use crate::backend::{ops, Activation};
-use crate::tensor::Tensor;
+use crate::backend::{cpu, Activation};
 
 /// The kernels a learner can start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,21 +127,25 @@ pub fn formula(
     format!("⌊({input} + 2·{padding} − {dilation}·({size} − 1) − 1) / {stride}⌋ + 1 = {result}")
 }
 
-fn tensor(map: &Map) -> Result<Tensor, String> {
-    Tensor::from_vec([1, map.height, map.width, 1], map.values.clone()).map_err(|e| e.to_string())
-}
-
-fn map_of(t: &Tensor) -> Map {
-    let s = t.shape();
+/// ReLU with the engine's kernel.
+fn relu(map: &Map) -> Map {
+    let mut values = vec![0.0; map.values.len()];
+    cpu::activation::activation_forward(Activation::Relu, &map.values, &mut values);
     Map {
-        height: s[1],
-        width: s[2],
-        values: t.to_vec(),
+        values,
+        ..map.clone()
     }
 }
 
-fn relu(t: &Tensor) -> Result<Tensor, String> {
-    ops::activation_forward(Activation::Relu, t).map_err(|e| e.to_string())
+/// A 2×2, stride-2 pooling of `map` with one of the engine's pooling kernels.
+fn pooled(map: &Map, p: &Window2d, kernel: fn(&[f32], &Window2d, &mut [f32])) -> Map {
+    let mut values = vec![0.0; p.out_h * p.out_w];
+    kernel(&map.values, p, &mut values);
+    Map {
+        height: p.out_h,
+        width: p.out_w,
+        values,
+    }
 }
 
 /// The window the explorer slides over the image.
@@ -162,19 +165,22 @@ pub fn window(setup: &Setup) -> Result<Window2d, String> {
     )
 }
 
-/// Convolves, then applies ReLU and both poolings, with the engine's CPU kernels.
+/// Convolves, then applies ReLU and both poolings, with the engine's CPU kernels (called
+/// directly, not through `backend::ops`, so the page's wasm does not carry the GPU backend).
 pub fn explore(setup: &Setup) -> Result<Explored, String> {
     let g = window(setup)?;
-    let image = tensor(&Map {
-        height: setup.height,
-        width: setup.width,
-        values: setup.image.clone(),
-    })?;
-    let w = Tensor::from_vec([setup.size, setup.size, 1, 1], setup.kernel.clone())
-        .map_err(|e| e.to_string())?;
-    let bias = Tensor::from_vec([1], vec![0.0]).map_err(|e| e.to_string())?;
-    let (y, _) = ops::conv2d_forward(&image, &w, &bias, &g).map_err(|e| e.to_string())?;
-    let activated = relu(&y)?;
+    let padded = if g.has_padding() {
+        cpu::conv::pad_input(&setup.image, &g)
+    } else {
+        setup.image.clone()
+    };
+    let mut feature = Map {
+        height: g.out_h,
+        width: g.out_w,
+        values: vec![0.0; g.out_h * g.out_w],
+    };
+    cpu::conv::conv2d_forward(&padded, &setup.kernel, &[0.0], &g, 1, &mut feature.values);
+    let activated = relu(&feature);
     let pool = Window2d::new(
         [1, g.out_h, g.out_w, 1],
         (2, 2),
@@ -184,25 +190,24 @@ pub fn explore(setup: &Setup) -> Result<Explored, String> {
     );
     let (max_pool, avg_pool, relu_pool_gap) = match pool {
         Ok(p) => {
-            let max = ops::max_pool2d_forward(&y, &p).map_err(|e| e.to_string())?;
-            let avg = ops::avg_pool2d_forward(&y, &p).map_err(|e| e.to_string())?;
-            let relu_then_pool =
-                ops::max_pool2d_forward(&activated, &p).map_err(|e| e.to_string())?;
-            let pool_then_relu = relu(&max)?;
+            let max = pooled(&feature, &p, cpu::pool::max_pool2d_forward);
+            let avg = pooled(&feature, &p, cpu::pool::avg_pool2d_forward);
+            let relu_then_pool = pooled(&activated, &p, cpu::pool::max_pool2d_forward);
+            let pool_then_relu = relu(&max);
             let gap = relu_then_pool
-                .to_vec()
+                .values
                 .iter()
-                .zip(pool_then_relu.to_vec())
+                .zip(&pool_then_relu.values)
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f32::max);
-            (Some(map_of(&max)), Some(map_of(&avg)), Some(gap))
+            (Some(max), Some(avg), Some(gap))
         }
         Err(_) => (None, None, None),
     };
     Ok(Explored {
         window: g,
-        feature: map_of(&y),
-        relu: map_of(&activated),
+        feature,
+        relu: activated,
         max_pool,
         avg_pool,
         relu_pool_gap,
