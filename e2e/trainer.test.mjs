@@ -71,6 +71,11 @@ async function trainOneEpoch(backend) {
   const t0 = Date.now();
   await page.getByTestId('train').click();
   await waitStatus('finished');
+  // The page applies updates in 8 ms slices, so the last step's line may follow the status
+  // by a slice: give it a moment, then check the count.
+  await page
+    .waitForFunction(() => / batch 125\b/.test(document.querySelector('[data-testid="last-step"]')?.textContent ?? ''), null, { timeout: 5_000 })
+    .catch(() => {});
   const batches = /batch (\d+)/.exec(await text('last-step'))[1];
   assert.equal(batches, '125', '2000 images in batches of 16');
   const seconds = (Date.now() - t0) / 1000;

@@ -267,10 +267,21 @@ fn thin_out<T>(history: &mut Vec<T>) {
     }
 }
 
-/// Folds a batch of training events into the signals, touching each signal once.
+/// Folds a batch of training events into the signals. Consecutive steps go in as one update;
+/// they are flushed before any other event, so signals change in the order things happened
+/// (the page redraws in slices, and "finished" must not show before the last step does).
 fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
     let mut steps = Vec::new();
+    let flush = |steps: &mut Vec<_>| {
+        if !steps.is_empty() {
+            let new = std::mem::take(steps);
+            train.steps.update(|v| v.extend(new));
+        }
+    };
     for event in events {
+        if !matches!(event, TrainEvent::Step(_)) {
+            flush(&mut steps);
+        }
         match event {
             TrainEvent::Step(s) => steps.push(s),
             TrainEvent::Validation { report, .. } => train.validation.set(Some(report)),
@@ -310,7 +321,5 @@ fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
             }
         }
     }
-    if !steps.is_empty() {
-        train.steps.update(|v| v.extend(steps));
-    }
+    flush(&mut steps);
 }
