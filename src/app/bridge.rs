@@ -18,13 +18,6 @@ thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
 }
 
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
-}
-
 /// Starts the worker (Trunk builds it as `worker.js` + `worker_bg.wasm` with a loader shim)
 /// and asks it for MNIST once it is ready.
 pub fn spawn(datasets: DatasetState, train: TrainState) {
@@ -175,7 +168,9 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             datasets.samples.set(samples);
             datasets.loading.set(false);
             datasets.error.set(None);
-            datasets.ready_ms.set(Some((now_ms(), parse_ms)));
+            datasets
+                .ready_ms
+                .set(Some((crate::clock::now_ms(), parse_ms)));
         }
         Event::LoadFailed { message } => {
             datasets.loading.set(false);

@@ -5,7 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::charts::{draw_lines, Chart, Series, BLUE};
-use super::images::{draw_tiles, Tile, Tone};
+use super::images::{draw_tiles, uncaptioned, Tone};
 use super::state::{DatasetState, TrainState};
 use crate::data::normalize::Normalization;
 use crate::nn::Loss;
@@ -117,14 +117,7 @@ pub fn ConfigPanel() -> impl IntoView {
                 img
             })
             .collect();
-        let tiles: Vec<Tile> = images
-            .iter()
-            .map(|v| Tile {
-                values: v,
-                caption: None,
-            })
-            .collect();
-        let _ = draw_tiles(&canvas, &tiles, rows, cols, 2, 8, Tone::Ink);
+        let _ = draw_tiles(&canvas, &uncaptioned(&images), rows, cols, 2, 8, Tone::Ink);
     });
 
     view! {

@@ -59,14 +59,26 @@ pub fn draw_channels(
     let channels: Vec<Vec<f32>> = (0..c.min(max))
         .map(|k| (0..h * w).map(|p| values[p * c + k]).collect())
         .collect();
-    let tiles: Vec<Tile> = channels
+    draw_tiles(
+        canvas,
+        &uncaptioned(&channels),
+        h,
+        w,
+        scale,
+        per_row,
+        Tone::Signed,
+    )
+}
+
+/// One tile per image, without captions.
+pub fn uncaptioned(images: &[Vec<f32>]) -> Vec<Tile<'_>> {
+    images
         .iter()
         .map(|v| Tile {
             values: v,
             caption: None,
         })
-        .collect();
-    draw_tiles(canvas, &tiles, h, w, scale, per_row, Tone::Signed)
+        .collect()
 }
 
 /// Draws `tiles` left to right, `per_row` to a row, each pixel `scale` screen pixels.

@@ -18,6 +18,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use any_spawner::{CustomExecutor, Executor, PinnedFuture, PinnedLocalFuture};
 use wasm_bindgen::prelude::*;
 
+use crate::clock::now_ms;
+
 /// How long one run of the queue may take before it yields to the browser.
 const SLICE_MS: f64 = 8.0;
 
@@ -87,13 +89,6 @@ fn wake(id: u64) {
             let _ = js_sys::Promise::resolve(&JsValue::NULL).then(&h.microtask);
         });
     }
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
 }
 
 /// Polls woken tasks until the queue is empty or the slice is used up; then, if work is left,

@@ -1,5 +1,6 @@
 //! The worker's wasm glue: receive [`Request`]s, do the work, post [`Event`]s.
 
+use crate::clock::now_ms;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -20,10 +21,6 @@ type State = Host;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
-}
-
-fn now_ms() -> f64 {
-    scope().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
 /// Posts an event to the page as `[json]`.

@@ -3,6 +3,7 @@
 //! then trains one batch at a time while running, yielding to the worker's event loop so that
 //! a Pause or Stop is seen within one batch. Events go to the page at a bounded rate.
 
+use crate::clock::now_ms;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -130,10 +131,6 @@ impl Outbox {
         }
         self.last_post = now_ms();
     }
-}
-
-fn now_ms() -> f64 {
-    crate::clock::now_ms()
 }
 
 /// Resolves on the next turn of the event loop (a message to ourselves: unlike

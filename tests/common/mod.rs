@@ -5,32 +5,26 @@ use std::sync::{Arc, OnceLock};
 
 use trainer::data::{Builtin, Dataset};
 
-/// Real MNIST, from the files `make data` serves (loaded once per test binary).
+/// A built-in dataset from the files `make data` serves under `www/data/{folder}`.
+fn load(builtin: Builtin, folder: &str) -> Arc<Dataset> {
+    let dir = format!("{}/www/data/{folder}", env!("CARGO_MANIFEST_DIR"));
+    let files = builtin.files().map(|f| {
+        std::fs::read(format!("{dir}/{f}"))
+            .unwrap_or_else(|e| panic!("{dir}/{f}: {e} (run `make data` first)"))
+    });
+    Arc::new(builtin.assemble(files).unwrap())
+}
+
+/// Real MNIST (loaded once per test binary).
 pub fn mnist() -> Arc<Dataset> {
     static MNIST: OnceLock<Arc<Dataset>> = OnceLock::new();
-    MNIST
-        .get_or_init(|| {
-            let dir = format!("{}/www/data/mnist", env!("CARGO_MANIFEST_DIR"));
-            let files = Builtin::Mnist.files().map(|f| {
-                std::fs::read(format!("{dir}/{f}"))
-                    .unwrap_or_else(|e| panic!("{dir}/{f}: {e} (run `make data` first)"))
-            });
-            Arc::new(Builtin::Mnist.assemble(files).unwrap())
-        })
-        .clone()
+    MNIST.get_or_init(|| load(Builtin::Mnist, "mnist")).clone()
 }
 
 /// Real Fashion-MNIST, like [`mnist`].
 pub fn fashion() -> Arc<Dataset> {
     static FASHION: OnceLock<Arc<Dataset>> = OnceLock::new();
     FASHION
-        .get_or_init(|| {
-            let dir = format!("{}/www/data/fashion-mnist", env!("CARGO_MANIFEST_DIR"));
-            let files = Builtin::FashionMnist.files().map(|f| {
-                std::fs::read(format!("{dir}/{f}"))
-                    .unwrap_or_else(|e| panic!("{dir}/{f}: {e} (run `make data` first)"))
-            });
-            Arc::new(Builtin::FashionMnist.assemble(files).unwrap())
-        })
+        .get_or_init(|| load(Builtin::FashionMnist, "fashion-mnist"))
         .clone()
 }
