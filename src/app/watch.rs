@@ -368,10 +368,17 @@ pub fn Coach() -> impl IntoView {
     let state = expect_context::<TrainState>();
     let advice = Memo::new(move |_| {
         let finished = state.finished.get().map(|(r, _)| r);
+        let optimizer = state.config.with(|c| c.optimizer);
         state.steps.with(|steps| {
             state.epochs.with(|epochs| {
                 state.snapshot.with(|snapshot| {
-                    crate::train::coach::advise(steps, epochs, snapshot.as_ref(), finished.as_ref())
+                    crate::train::coach::advise(
+                        &optimizer,
+                        steps,
+                        epochs,
+                        snapshot.as_ref(),
+                        finished.as_ref(),
+                    )
                 })
             })
         })

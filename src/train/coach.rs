@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{EpochSummary, FinishReason, StepMetrics};
 use super::metrics::ModelSnapshot;
+use crate::optim::OptimizerSpec;
 
 /// What the coach recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,8 +43,25 @@ fn mean(xs: &[f32]) -> f32 {
     xs.iter().sum::<f32>() / xs.len().max(1) as f32
 }
 
-/// Everything the coach can say about the run so far, most urgent first.
+/// The optimizers worth trying instead of `current` when learning is slow, or `None` when
+/// it already adapts its step per weight (then a schedule is the better lever).
+fn faster_than(current: &OptimizerSpec) -> Option<&'static str> {
+    match current {
+        OptimizerSpec::Sgd => Some("momentum or Adam"),
+        OptimizerSpec::Momentum { .. }
+        | OptimizerSpec::Nesterov { .. }
+        | OptimizerSpec::Adagrad { .. }
+        | OptimizerSpec::Adadelta { .. } => Some("Adam"),
+        OptimizerSpec::Rmsprop { .. }
+        | OptimizerSpec::Adam { .. }
+        | OptimizerSpec::AdamW { .. } => None,
+    }
+}
+
+/// Everything the coach can say about the run so far, most urgent first. `optimizer` is the
+/// run's, so the coach never suggests the one already in use.
 pub fn advise(
+    optimizer: &OptimizerSpec,
     steps: &[StepMetrics],
     epochs: &[EpochSummary],
     snapshot: Option<&ModelSnapshot>,
@@ -51,6 +69,7 @@ pub fn advise(
 ) -> Vec<Advice> {
     let mut out = Vec::new();
     let lr = steps.last().map_or(0.0, |s| s.lr);
+    let faster = faster_than(optimizer);
 
     if let Some(FinishReason::Diverged { batch, .. }) = finished {
         add(
@@ -87,9 +106,10 @@ pub fn advise(
                 Finding::Underfitting,
                 format!(
                     "After {} epoch(s) the network gets only {:.1}% of its own training images right: it is \
-                     underfitting. Try a bigger network (more filters or units), training longer, or Adam.",
+                     underfitting. Try a bigger network (more filters or units), training longer{}.",
                     last.epoch,
-                    100.0 * last.train_accuracy
+                    100.0 * last.train_accuracy,
+                    faster.map_or(String::new(), |f| format!(", or {f} instead of {}", optimizer.name()))
                 ),
             );
         }
@@ -155,9 +175,10 @@ pub fn advise(
                 Finding::Plateau,
                 format!(
                     "The loss has stopped moving: {before:.3} → {after:.3} over the last {} batches \
-                     ({:+.1}%). Try momentum or Adam, or a learning-rate schedule.",
+                     ({:+.1}%). Try {}a learning-rate schedule that lowers the rate as training goes.",
                     quarter,
-                    -100.0 * gain
+                    -100.0 * gain,
+                    faster.map_or(String::new(), |f| format!("{f} instead of {}, or ", optimizer.name()))
                 ),
             );
         }
