@@ -7,13 +7,17 @@
 //! --seed N  --optimizer sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw
 //! --dataset mnist|fashion  --subset N  --validation N  --augment  --schedule constant|cosine
 //! --gpu (train on the first WebGPU/Vulkan adapter)  --save FILE (write the model file, which
-//! the browser app opens too)
-//! The data are the gzipped IDX files `make data` puts in www/data/.
+//! the browser app opens too)  --data DIR (the folder holding mnist/ and fashion-mnist/;
+//! www/data, where `make data` puts the gzipped IDX files, by default)
+//! --average D (weight-averaging decay, 0.999 by default; 0 turns it off)
+//! --target-accuracy X (time to a test accuracy: evaluate the test split every
+//! --eval-every N batches, default once per epoch, and stop when it reaches X)
 
 use std::sync::Arc;
 
 use trainer::backend::webgpu::GpuContext;
 use trainer::data::augment::Augmentation;
+use trainer::data::split::Split;
 use trainer::data::Builtin;
 use trainer::nn::presets::Preset;
 use trainer::optim::OptimizerSpec;
@@ -40,7 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut subset, mut validation, mut augment) = (None, None, false);
     let mut schedule = Schedule::Constant;
     let mut gpu = false;
+    let mut average = None;
     let mut save: Option<String> = None;
+    let mut data = format!("{}/www/data", env!("CARGO_MANIFEST_DIR"));
+    let (mut target, mut eval_every): (Option<f64>, Option<usize>) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -68,6 +75,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--subset" => subset = Some(parse(&flag, args.next())),
             "--validation" => validation = Some(parse(&flag, args.next())),
             "--augment" => augment = true,
+            "--average" => average = Some(parse::<f32>(&flag, args.next())),
+            "--data" => data = parse(&flag, args.next()),
+            "--target-accuracy" => target = Some(parse(&flag, args.next())),
+            "--eval-every" => eval_every = Some(parse(&flag, args.next())),
             "--gpu" => gpu = true,
             "--schedule" => {
                 schedule = match args.next().as_deref() {
@@ -94,11 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let dir = format!(
-        "{}/www/data/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        builtin.folder()
-    );
+    let dir = format!("{data}/{}", builtin.folder());
     let files = builtin.files().map(|f| {
         std::fs::read(format!("{dir}/{f}"))
             .unwrap_or_else(|e| usage(&format!("{dir}/{f}: {e} (run `make data` first)")))
@@ -116,6 +123,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.split.train_subset = subset;
     if let Some(v) = validation {
         config.split.validation = v;
+    }
+    if let Some(decay) = average {
+        config.weight_average = (decay > 0.0).then_some(decay);
     }
     if augment {
         config.augmentation = Augmentation {
@@ -146,7 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     let mut test = None;
     let mut trained = 0usize;
-    pollster::block_on(trainer.run(|event| match event {
+    let mut on_event = |event: &TrainEvent| match event {
         TrainEvent::Epoch(e) => {
             trained += (e.samples_per_s * e.seconds).round() as usize;
             println!(
@@ -165,8 +175,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             test = t.clone();
         }
         _ => {}
-    }))?;
+    };
+    // Time to a target accuracy counts everything from the first step on: training, the
+    // validation passes and these test passes (their share is printed as eval_seconds).
+    let per_epoch = trainer.batches_per_epoch();
+    let eval_every = eval_every.unwrap_or(per_epoch).max(1);
+    let (mut reached, mut eval_seconds) = (None, 0.0);
+    pollster::block_on(async {
+        while !trainer.is_finished() {
+            for event in trainer.step().await? {
+                on_event(&event);
+            }
+            let Some(goal) = target else { continue };
+            if trainer.is_finished() || trainer.batches_done() % eval_every != 0 {
+                continue;
+            }
+            let eval_started = std::time::Instant::now();
+            let report = trainer.evaluate(Split::Test).await?;
+            eval_seconds += eval_started.elapsed().as_secs_f64();
+            let (at, epoch) = (
+                started.elapsed().as_secs_f64(),
+                trainer.batches_done() as f64 / per_epoch as f64,
+            );
+            println!(
+                "test accuracy {:.2}% at epoch {epoch:.2}, {at:.2} s",
+                100.0 * report.accuracy
+            );
+            if f64::from(report.accuracy) >= goal {
+                for event in trainer.sync().await?.iter().chain(&trainer.stop()) {
+                    on_event(event);
+                }
+                reached = Some((at, epoch, report));
+            }
+        }
+        Ok::<_, trainer::Error>(())
+    })?;
     let seconds = started.elapsed().as_secs_f64();
+    let (seconds_to_target, epochs_to_target) = match &reached {
+        Some((at, epoch, _)) => (Some(*at), Some(*epoch)),
+        None => (None, None),
+    };
+    let test = test.or(reached.map(|(_, _, report)| report));
     if let Some(path) = save {
         let file = pollster::block_on(trainer.to_model_file())?;
         std::fs::write(&path, file.to_bytes()?)?;
@@ -185,6 +234,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "test_loss": test.loss,
             "epochs": trainer.history.len(),
             "seconds": seconds,
+            "target_accuracy": target,
+            "seconds_to_target": seconds_to_target,
+            "epochs_to_target": epochs_to_target,
+            "eval_seconds": eval_seconds,
             "samples_per_s": trained as f64 / trainer.history.iter().map(|e| e.seconds as f64).sum::<f64>(),
         })
     );
