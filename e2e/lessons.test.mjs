@@ -111,6 +111,15 @@ test('regularisation lab: seven runs from one seed, the gap and L1\'s zeros', as
   await set('regularisation-epochs', 10);
   const t0 = Date.now();
   await page.getByTestId('regularisation-run').click();
+  // The lab runs beside the trainer, not in front of it: a short training run started now
+  // finishes while the lab is still going.
+  await page.getByTestId('nav-trainer').click();
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
+  const labWhenTrained = await text('regularisation-status');
+  console.log(`# figure: a training run started beside the lab finished at "${labWhenTrained}"`);
+  assert.doesNotMatch(labWhenTrained, /7 runs done/, 'training waited for the lab');
+  await page.getByTestId('nav-regularisation').click();
   await page.getByTestId('regularisation-status').filter({ hasText: '7 runs done' }).waitFor({ timeout: 300_000 });
   console.log(`# figure: regularisation lab, 7 runs × 10 epochs on 300 images: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const rows = await page.locator('[data-testid^=regularisation-row-]').allTextContents();

@@ -92,7 +92,7 @@ pub enum Request {
         images: usize,
     },
     /// Train each run to the end on the CPU, one after the other (a lesson's experiment).
-    /// The trainer's own run waits meanwhile.
+    /// The lab runs beside the trainer's own run; the two take turns between steps.
     Lab {
         kind: LabKind,
         runs: Vec<LabRun>,

@@ -2,6 +2,8 @@
 //! requests. A single task (the pump) owns the trainer: it handles queued commands first,
 //! then trains one batch at a time while running, yielding to the worker's event loop so that
 //! a Pause or Stop is seen within one batch. Events go to the page at a bounded rate.
+//! A lesson's lab builds its own trainers and runs as a task of its own beside the pump, so
+//! the learner can train, predict or stop while a lab is running.
 
 use crate::clock::now_ms;
 use std::cell::RefCell;
@@ -458,9 +460,12 @@ async fn run_command(host: &Shared, command: Command, outbox: &mut Outbox) {
             }
         }
         Command::Lab { kind, runs, first } => {
-            if let Err(message) = lab(host, kind, runs, first, post).await {
-                post(&Event::LabFailed { kind, message });
-            }
+            let host = host.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(message) = lab(&host, kind, runs, first, post).await {
+                    post(&Event::LabFailed { kind, message });
+                }
+            });
         }
         Command::LoseDevice => {
             if let Some(ctx) = host.borrow().session.gpu.clone() {
@@ -524,8 +529,8 @@ async fn snapshot(trainer: &mut Trainer, post: fn(&Event)) {
 }
 
 /// Trains a lesson's runs one after the other on the CPU, reporting each epoch and each
-/// finished run. Yields to the event loop as the pump does, so the worker keeps reading
-/// messages (they wait in the queue until the lab is done).
+/// finished run. Yields to the event loop as the pump does, so the pump's own work (and
+/// so the page's requests) goes on between the lab's steps.
 async fn lab(
     host: &Shared,
     kind: LabKind,
@@ -536,7 +541,8 @@ async fn lab(
     let loaded = host.borrow().dataset.clone();
     // Built-in datasets a run asks for (transfer learning), loaded once per lab.
     let mut builtins: Vec<(Builtin, Arc<Dataset>)> = Vec::new();
-    // Each run's final weights, for runs that start from an earlier one.
+    // The final weights of the runs a later run starts from (empty for the others).
+    let start_points: Vec<usize> = runs.iter().filter_map(|r| r.start_from).collect();
     let mut finished = Vec::new();
     for (k, run) in runs.into_iter().enumerate() {
         let index = first + k;
@@ -578,7 +584,11 @@ async fn lab(
         let report = report(&run.name, &mut t, &recorder)
             .await
             .map_err(|e| format!("{}: {e}", run.name))?;
-        finished.push(t.host_weights().await.map_err(|e| e.to_string())?);
+        finished.push(if start_points.contains(&k) {
+            t.host_weights().await.map_err(|e| e.to_string())?
+        } else {
+            Vec::new()
+        });
         post(&Event::LabRun {
             kind,
             index,

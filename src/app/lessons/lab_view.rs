@@ -183,7 +183,7 @@ pub fn LabView(
                 {number("training images", "Fewer images: faster runs, and they overfit sooner", "images", images)}
                 {number("epochs", "Passes over the training images", "epochs", epochs)}
                 <button data-testid=id("run") disabled=move || lab.running() on:click=run_lab
-                    title="Train the runs one after the other in the worker, from the same seed (the trainer's own run waits)">"Run"</button>
+                    title="Train the runs one after the other in the worker, from the same seed (beside the trainer's own run, taking turns with it)">"Run"</button>
                 <button data-testid=id("add") disabled=move || lab.running() on:click=add_own
                     title="One more run with the trainer's current architecture and settings, on these images and epochs">"Add a run with the trainer's settings"</button>
                 {refine.map(|_| view! {
