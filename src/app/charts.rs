@@ -144,6 +144,26 @@ fn backend(canvas: &HtmlCanvasElement) -> Result<Canvas, String> {
     Ok(Canvas { inner, context })
 }
 
+/// Up to this many series the legend sits over the plot's top-right corner; more (a lab's
+/// 7–9 runs) would cover the curves there, so they get a column beside the plot.
+const LEGEND_INSIDE_MAX: usize = 3;
+const LEGEND_FONT: &str = "12px sans-serif";
+
+/// The width to keep free right of the plot for the legend (0: it goes inside).
+fn legend_column(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<u32, String> {
+    if series.len() <= LEGEND_INSIDE_MAX {
+        return Ok(0);
+    }
+    let ctx = context2d(canvas)?;
+    ctx.set_font(LEGEND_FONT);
+    let widest = series
+        .iter()
+        .map(|s| ctx.measure_text(&s.name).map_or(100.0, |m| m.width()))
+        .fold(0.0, f64::max);
+    // Swatch and gaps; never more than half the canvas, however long the names.
+    Ok((widest + 44.0).min(canvas.width() as f64 / 2.0) as u32)
+}
+
 /// A line chart of `series` against `x_label`; `log_y` plots log10 of y with labels in y.
 pub fn draw_lines(
     canvas: &HtmlCanvasElement,
@@ -152,8 +172,10 @@ pub fn draw_lines(
     y_label: &str,
     log_y: bool,
 ) -> Result<(), String> {
+    let column = legend_column(canvas, series)?;
     let root = backend(canvas)?.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (plot, _) = root.split_horizontally(canvas.width().saturating_sub(column));
     let tf = |y: f32| if log_y { y.max(1e-6).log10() } else { y };
     let all: Vec<(f32, f32)> = series
         .iter()
@@ -170,7 +192,7 @@ pub fn draw_lines(
         .iter()
         .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let pad = ((y1 - y0) * 0.05).max(1e-3);
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(&plot)
         .margin(8)
         .x_label_area_size(30)
         .y_label_area_size(50)
@@ -215,7 +237,7 @@ pub fn draw_lines(
     }
     root.present().map_err(|e| e.to_string())?;
     drop(chart);
-    drop(root);
+    drop((plot, root));
     legend(canvas, series)
 }
 
@@ -223,7 +245,7 @@ pub fn draw_lines(
 /// legend measures its text through the page's layout; see [`Canvas`]).
 fn legend(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<(), String> {
     let ctx = context2d(canvas)?;
-    ctx.set_font("12px sans-serif");
+    ctx.set_font(LEGEND_FONT);
     ctx.set_text_align("right");
     ctx.set_text_baseline("middle");
     let right = canvas.width() as f64 - 14.0;
