@@ -37,3 +37,19 @@ export async function openPage(browser, url) {
 export function screenshot(page, name) {
   return page.screenshot({ path: `${ARTEFACTS}${name}.png`, fullPage: true });
 }
+
+/**
+ * Helpers bound to the page `current()` returns (each test file reassigns its page):
+ * `text(id)` reads the element with `data-testid=id`; `set(id, value)` types into a field
+ * and leaves it with Tab, as a learner would, so its `change` handler fires.
+ */
+export function byTestId(current) {
+  return {
+    text: (id) => current().getByTestId(id).textContent(),
+    set: async (id, value) => {
+      const field = current().getByTestId(id);
+      await field.fill(String(value));
+      await field.press('Tab');
+    },
+  };
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { byTestId, launch, openPage, screenshot } from './browser.mjs';
 
 let server, url, browser, page, problems;
 
@@ -20,7 +20,7 @@ after(async () => {
   server?.close();
 });
 
-const text = (id) => page.getByTestId(id).textContent();
+const { text } = byTestId(() => page);
 
 /** Waits until the element with `data-testid=id` shows exactly `value`. */
 const waitForText = (id, value, timeout = 120_000) =>

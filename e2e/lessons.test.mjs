@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
-import { launch, openPage, screenshot } from './browser.mjs';
+import { byTestId, launch, openPage, screenshot } from './browser.mjs';
 
 let server, url, browser, page, problems;
 
@@ -19,11 +19,7 @@ after(async () => {
   server?.close();
 });
 
-const text = (id) => page.getByTestId(id).textContent();
-const set = async (id, value) => {
-  await page.getByTestId(id).fill(String(value));
-  await page.getByTestId(id).press('Tab');
-};
+const { text, set } = byTestId(() => page);
 const formula = () => text('conv-formula');
 
 test('convolution explorer: the output size follows stride, padding and dilation', async () => {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
-import { launch, openPage, screenshot, ARTEFACTS } from './browser.mjs';
+import { byTestId, launch, openPage, screenshot, ARTEFACTS } from './browser.mjs';
 
 let server, url, browser, page, problems;
 
@@ -20,11 +20,7 @@ after(async () => {
   server?.close();
 });
 
-const text = (id) => page.getByTestId(id).textContent();
-const set = async (id, value) => {
-  await page.getByTestId(id).fill(String(value));
-  await page.getByTestId(id).press('Tab');
-};
+const { text, set } = byTestId(() => page);
 
 /** Draws a "7" on the pad and returns the probabilities the model gives it. */
 async function drawAndRead() {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
-import { launch, screenshot } from './browser.mjs';
+import { byTestId, launch, screenshot } from './browser.mjs';
 
 let server, url, browser, page;
 const problems = [];
@@ -39,11 +39,7 @@ after(async () => {
   server?.close();
 });
 
-const text = (id) => page.getByTestId(id).textContent();
-const set = async (id, value) => {
-  await page.getByTestId(id).fill(String(value));
-  await page.getByTestId(id).press('Tab');
-};
+const { text, set } = byTestId(() => page);
 const status = () => text('run-status');
 const waitStatus = (value, timeout = 300_000) =>
   page.waitForFunction(
