@@ -211,8 +211,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, trainer::Error>(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
+    let last_pass_reached = target
+        .zip(test.as_ref())
+        .is_some_and(|(goal, t)| f64::from(t.accuracy) >= goal);
     let (seconds_to_target, epochs_to_target) = match &reached {
         Some((at, epoch, _)) => (Some(*at), Some(*epoch)),
+        // The run's own final test pass is the first to reach it.
+        None if last_pass_reached => (Some(seconds), Some(trainer.history.len() as f64)),
         None => (None, None),
     };
     let test = test.or(reached.map(|(_, _, report)| report));
