@@ -18,8 +18,9 @@ pub enum Error {
     #[error("{op}: {detail}")]
     Shape { op: &'static str, detail: String },
 
-    /// An architecture that cannot be built, with the offending layer named.
-    #[error("layer {index} ({layer}): {detail}")]
+    /// An architecture that cannot be built, with the offending layer named. `index` counts
+    /// from 0; the message counts from 1, as the builder numbers its layers.
+    #[error("layer {} ({layer}): {detail}", .index + 1)]
     Architecture {
         index: usize,
         layer: String,

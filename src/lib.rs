@@ -12,6 +12,7 @@ pub mod lessons;
 pub mod nn;
 pub mod optim;
 pub mod random;
+pub mod size;
 pub mod tensor;
 pub mod train;
 pub mod worker;

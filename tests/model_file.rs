@@ -152,10 +152,21 @@ fn files_that_are_not_models_are_refused() {
                 let text = h["__metadata__"]["config"]
                     .as_str()
                     .unwrap()
-                    .replace("\"filters\":4", "\"filters\":5");
+                    .replace("\"filters\":4", "\"filters\":3");
                 h["__metadata__"]["config"] = text.into();
             }),
-            "layers.0.weight has shape [3, 3, 1, 4] but the architecture needs [3, 3, 1, 5]",
+            "layers.0.weight has shape [3, 3, 1, 4] but the architecture needs [3, 3, 1, 3]",
+        ),
+        (
+            "10¹² filters declared, nothing allocated",
+            with_header(&good, |h| {
+                let text = h["__metadata__"]["config"]
+                    .as_str()
+                    .unwrap()
+                    .replace("\"filters\":4", "\"filters\":1000000000000");
+                h["__metadata__"]["config"] = text.into();
+            }),
+            "its architecture declares 1 702 000 000 000 010 parameters (6.81 PB as f32) but the file holds only",
         ),
         (
             "unknown layer",

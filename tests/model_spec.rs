@@ -37,7 +37,7 @@ fn default_cnn_shapes_parameters_and_formulas() {
         ]
     );
     // 5·5·1·8 + 8, 5·5·8·16 + 16, 256·10 + 10.
-    let params: Vec<usize> = infos.iter().map(|i| i.params).collect();
+    let params: Vec<u64> = infos.iter().map(|i| i.params).collect();
     assert_eq!(params, vec![208, 0, 0, 3216, 0, 0, 0, 2570, 0]);
     assert_eq!(Preset::DefaultCnn.spec().param_count().unwrap(), 5994);
     assert_eq!(
@@ -125,7 +125,7 @@ fn an_impossible_convolution_names_the_layer_and_the_numbers() {
     );
     assert_eq!(
         err.to_string(),
-        "layer 2 (Conv2D 5×5, 16 filters): 2×2×8 input: output height (2 − 5 + 0) / 1 + 1 ≤ 0: \
+        "layer 3 (Conv2D 5×5, 16 filters): 2×2×8 input: output height (2 − 5 + 0) / 1 + 1 ≤ 0: \
          the input is smaller than the window"
     );
     assert!(Sequential::build(&spec, 1).is_err());
@@ -154,7 +154,7 @@ fn misplaced_layers_are_explained() {
     let bad_dropout = ModelSpec::new(vec![10], vec![LayerSpec::Dropout { rate: 1.0 }]);
     assert_eq!(
         bad_dropout.infer().unwrap_err().to_string(),
-        "layer 0 (Dropout 1): the dropout rate must be at least 0 and below 1, got 1"
+        "layer 1 (Dropout 1): the dropout rate must be at least 0 and below 1, got 1"
     );
 }
 
@@ -195,7 +195,7 @@ fn every_preset_builds_and_ends_in_ten_probabilities() {
         let spec = preset.spec();
         assert_eq!(spec.output_shape().unwrap(), vec![10], "{}", preset.name());
         let model = Sequential::build(&spec, 3).unwrap();
-        assert_eq!(model.param_count(), spec.param_count().unwrap());
+        assert_eq!(model.param_count() as u64, spec.param_count().unwrap());
     }
     assert_eq!(
         Preset::Mlp.spec().param_count().unwrap(),

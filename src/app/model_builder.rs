@@ -310,7 +310,7 @@ pub fn ModelBuilder() -> impl IntoView {
                 let outcome = match info {
                     Some(Ok(info)) => view! {
                         <span class="shape" data-testid=format!("layer-{i}-shape")>{shape_text(&info.output)}</span>
-                        <span class="params" data-testid=format!("layer-{i}-params")>{format!("{} params", info.params)}</span>
+                        <span class="params" data-testid=format!("layer-{i}-params")>{format!("{} params", crate::size::grouped(info.params))}</span>
                         <span class="formula muted">{info.formula}</span>
                     }.into_any(),
                     Some(Err(e)) => view! {
@@ -387,9 +387,14 @@ pub fn ModelBuilder() -> impl IntoView {
                 </label>
                 <span class="muted">{move || state.config.with(|c| format!("input {}", shape_text(&c.model.input)))}</span>
                 <span data-testid="param-count">{move || match total() {
-                    Ok(n) => format!("{n} trainable parameters"),
+                    Ok(n) => format!(
+                        "{} trainable parameters (≈ {} as f32)",
+                        crate::size::grouped(n),
+                        crate::size::bytes_text(n.saturating_mul(crate::size::F32_BYTES))
+                    ),
                     Err(_) => "fix the flagged layer to train".into(),
                 }}</span>
+                <MemoryLine/>
             </fieldset>
             <fieldset disabled=busy>
                 <ol class="layers">{rows}</ol>
@@ -406,4 +411,30 @@ pub fn ModelBuilder() -> impl IntoView {
             </fieldset>
         </section>
     }
+}
+
+/// What the run will need against the memory budget, or why it is refused: computed from
+/// the configuration before the worker is asked to build anything.
+#[component]
+fn MemoryLine() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let budget = crate::train::budget::Budget::here();
+    let line = move || {
+        state.config.with(|c| match budget.check(c) {
+            Ok(e) => view! {
+                <span class="muted" data-testid="memory" title=budget.source.clone()>{format!(
+                    "needs ≈ {} of the {} memory budget",
+                    crate::size::bytes_text(e.total),
+                    crate::size::bytes_text(budget.bytes)
+                )}</span>
+            }
+            .into_any(),
+            Err(crate::Error::Architecture { .. }) => ().into_any(),
+            Err(e) => {
+                view! { <span class="error" data-testid="memory-refused">{e.to_string()}</span> }
+                    .into_any()
+            }
+        })
+    };
+    view! { {line} }
 }

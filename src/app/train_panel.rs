@@ -18,20 +18,18 @@ pub fn TrainPanel() -> impl IntoView {
     let state = expect_context::<TrainState>();
     let datasets = expect_context::<DatasetState>();
     let mode = move || state.mode.get();
-    let model_ok = move || {
-        state
-            .config
-            .with(|c| c.model.infer().is_ok() && c.validate().is_ok())
-    };
     let why_not = move || {
         if datasets.summary.with(|s| s.is_none()) {
             Some("Load a dataset first.".to_string())
+        } else if datasets.loading.get() {
+            Some("Wait for the dataset to finish loading.".to_string())
         } else {
             state.config.with(|c| {
                 c.model
                     .infer()
                     .err()
                     .or_else(|| c.validate().err())
+                    .or_else(|| crate::train::budget::Budget::here().check(c).err())
                     .map(|e| format!("Cannot train yet: {e}"))
             })
         }
@@ -151,7 +149,7 @@ pub fn TrainPanel() -> impl IntoView {
                     },
                 }}</span>
             </div>
-            {move || (!model_ok() || why_not().is_some()).then(|| view! {
+            {move || why_not().is_some().then(|| view! {
                 <p class="muted" data-testid="train-blocked">{why_not()}</p>
             })}
             <div class="progress">

@@ -40,7 +40,8 @@ pub struct Window2d {
 }
 
 /// One axis of the window: returns (output size, padding before, total padding), or the
-/// numbers of the formula when the output would be empty.
+/// numbers of the formula when the output would be empty. Computed in `u64` with checked
+/// arithmetic: kernel, stride, dilation and padding come from links and files.
 fn axis(
     input: usize,
     k: usize,
@@ -49,23 +50,42 @@ fn axis(
     padding: Padding,
     explicit: usize,
 ) -> Result<(usize, usize, usize), String> {
-    let span = dil * (k - 1) + 1;
+    let too_large = || {
+        format!("the window or padding is too large ({k} taps, dilation {dil}, padding {explicit})")
+    };
+    let (input64, stride64) = (input as u64, stride as u64);
+    let span = (dil as u64)
+        .checked_mul(k as u64 - 1)
+        .and_then(|s| s.checked_add(1))
+        .ok_or_else(too_large)?;
     let (before, total) = match padding {
         Padding::Valid => (0, 0),
-        Padding::Explicit(..) => (explicit, 2 * explicit),
+        Padding::Explicit(..) => (
+            explicit as u64,
+            (explicit as u64).checked_mul(2).ok_or_else(too_large)?,
+        ),
         Padding::Same => {
-            let out = input.div_ceil(stride);
-            let total = ((out - 1) * stride + span).saturating_sub(input);
+            let out = input64.div_ceil(stride64);
+            let total = ((out - 1) * stride64)
+                .checked_add(span)
+                .ok_or_else(too_large)?
+                .saturating_sub(input64);
             (total / 2, total)
         }
     };
-    if input + total < span {
+    let padded = input64.checked_add(total).ok_or_else(too_large)?;
+    if padded < span {
         return Err(format!(
             "({input} − {span} + {total}) / {stride} + 1 ≤ 0: the input is smaller than the {}window",
             if dil > 1 { "dilated " } else { "" }
         ));
     }
-    Ok(((input + total - span) / stride + 1, before, total))
+    let fit = |v: u64| usize::try_from(v).map_err(|_| too_large());
+    Ok((
+        fit((padded - span) / stride64 + 1)?,
+        fit(before)?,
+        fit(total)?,
+    ))
 }
 
 impl Window2d {
@@ -111,6 +131,11 @@ impl Window2d {
             out_h,
             out_w,
         })
+    }
+
+    /// Rows the dilated window covers: `dil·(k − 1) + 1` (fits: [`Window2d::new`] checked it).
+    pub fn span_h(&self) -> usize {
+        self.dil_h * (self.k_h - 1) + 1
     }
 
     /// Output positions per image.

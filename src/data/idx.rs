@@ -84,8 +84,10 @@ fn header_dims(file: &str, bytes: &[u8], dims: usize) -> Result<Vec<usize>> {
         .collect())
 }
 
-/// Checks that exactly `expected` bytes follow the header.
-fn check_payload(file: &str, payload: usize, expected: usize, what: &str) -> Result<()> {
+/// Checks that exactly `expected` bytes follow the header (a [`crate::size`] count: the
+/// header's sizes multiplied in `u64`, so a hostile header cannot wrap into a small one).
+fn check_payload(file: &str, payload: usize, expected: u64, what: &str) -> Result<()> {
+    let payload = payload as u64;
     if payload < expected {
         Err(Error::data(
             file,
@@ -122,8 +124,7 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages> {
             format!("image size {rows}×{cols} is outside 1×1 … {MAX_SIDE}×{MAX_SIDE}"),
         ));
     }
-    let expected = count
-        .checked_mul(rows * cols)
+    let expected = crate::size::product(&[count, rows, cols])
         .ok_or_else(|| Error::data(file, format!("absurd image count {count} in the header")))?;
     let payload = &bytes[16..];
     check_payload(
@@ -150,7 +151,12 @@ pub fn parse_labels(file: &str, bytes: &[u8], num_classes: usize) -> Result<IdxL
     }
     let count = header_dims(file, bytes, 1)?[0];
     let payload = &bytes[8..];
-    check_payload(file, payload.len(), count, &format!("{count} labels"))?;
+    check_payload(
+        file,
+        payload.len(),
+        count as u64,
+        &format!("{count} labels"),
+    )?;
     if let Some((index, &label)) = payload
         .iter()
         .enumerate()

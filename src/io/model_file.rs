@@ -19,6 +19,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use crate::data::normalize::Normalizer;
 use crate::error::{Error, Result};
 use crate::nn::Sequential;
+use crate::size;
 use crate::tensor::Tensor;
 use crate::train::{EpochSummary, TrainConfig};
 
@@ -176,6 +177,18 @@ impl ModelFile {
             Some(t) => parse("test_accuracy", t)?,
             None => None,
         };
+        // A file holds every weight it declares: a count the bytes cannot hold is a lie,
+        // refused before the architecture is built (and allocated).
+        let declared = config.model.param_count().map_err(|e| bad(e.to_string()))?;
+        let declared_bytes = declared.saturating_mul(size::F32_BYTES);
+        if declared_bytes > bytes.len() as u64 {
+            return Err(bad(format!(
+                "its architecture declares {} parameters ({} as f32) but the file holds only {}",
+                size::grouped(declared),
+                size::bytes_text(declared_bytes),
+                size::bytes_text(bytes.len() as u64)
+            )));
+        }
         // Rebuild the architecture: every tensor it has must be in the file, with its shape.
         let mut model = Sequential::build(&config.model, config.seed)
             .map_err(|e| bad(format!("its architecture cannot be built: {e}")))?;

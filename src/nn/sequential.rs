@@ -99,6 +99,10 @@ impl Sequential {
     /// Builds the model with weights drawn from `seed`; fails on an impossible architecture.
     pub fn build(spec: &ModelSpec, seed: u64) -> Result<Sequential> {
         let infos = spec.infer()?;
+        // Every parameter tensor must fit one allocation before any is made.
+        for (i, info) in infos.iter().enumerate() {
+            crate::size::alloc_len(&format!("layer {} ({})", i + 1, info.name), info.params, 4)?;
+        }
         let mut rng = Rng::new(seed, INIT_STREAM);
         let mut shape = spec.input.clone();
         let mut layers = Vec::with_capacity(infos.len());

@@ -7,6 +7,7 @@ use super::penalty::Penalties;
 use super::Init;
 use crate::backend::geometry::{Padding, Window2d};
 use crate::error::{Error, Result};
+use crate::size;
 
 fn one2() -> [usize; 2] {
     [1, 1]
@@ -101,8 +102,8 @@ pub struct LayerInfo {
     pub name: String,
     /// Output shape of one sample: `[H, W, C]` or `[F]`.
     pub output: Vec<usize>,
-    /// Trainable parameters.
-    pub params: usize,
+    /// Trainable parameters, counted in `u64` (see [`crate::size`]): never wrapped.
+    pub params: u64,
     /// The arithmetic behind `output` and `params`, with this layer's numbers.
     pub formula: String,
 }
@@ -115,11 +116,7 @@ pub struct ModelSpec {
 }
 
 fn dims(shape: &[usize]) -> String {
-    shape
-        .iter()
-        .map(|d| d.to_string())
-        .collect::<Vec<_>>()
-        .join("×")
+    size::times(shape)
 }
 
 fn image(index: usize, name: &str, input: &[usize]) -> Result<[usize; 3]> {
@@ -227,7 +224,11 @@ impl LayerSpec {
                 if *units == 0 {
                     return Err(arch("needs at least 1 unit".into()));
                 }
-                let params = features * units + units;
+                let params = size::mul(features as u64, *units as u64)
+                    .and_then(|w| size::add(w, *units as u64))
+                    .ok_or_else(|| {
+                        arch(format!("{features}·{units} + {units} parameters overflow"))
+                    })?;
                 LayerInfo {
                     name: name.clone(),
                     output: vec![*units],
@@ -244,8 +245,15 @@ impl LayerSpec {
                     return Err(arch("needs at least 1 filter".into()));
                 }
                 let g = self.window(index, input)?.expect("conv has a window");
-                let params = kernel[0] * kernel[1] * g.channels * filters + filters;
-                let span = g.dil_h * (g.k_h - 1) + 1;
+                let params = size::product(&[kernel[0], kernel[1], g.channels, *filters])
+                    .and_then(|w| size::add(w, *filters as u64))
+                    .ok_or_else(|| {
+                        arch(format!(
+                            "{}·{}·{}·{filters} + {filters} parameters overflow",
+                            kernel[0], kernel[1], g.channels
+                        ))
+                    })?;
+                let span = g.span_h();
                 LayerInfo {
                     name: name.clone(),
                     output: vec![g.out_h, g.out_w, *filters],
@@ -270,7 +278,7 @@ impl LayerSpec {
                 }
             }
             LayerSpec::Flatten => {
-                let total: usize = input.iter().product();
+                let total = size::elements(&name, input).and_then(|n| size::to_usize(&name, n))?;
                 LayerInfo {
                     name: name.clone(),
                     output: vec![total],
@@ -294,7 +302,7 @@ impl LayerSpec {
                 if *epsilon <= 0.0 {
                     return Err(arch(format!("epsilon must be positive, got {epsilon}")));
                 }
-                let c = *input.last().unwrap_or(&0);
+                let c = *input.last().unwrap_or(&0) as u64;
                 LayerInfo {
                     name: name.clone(),
                     output: input.to_vec(),
@@ -356,8 +364,15 @@ impl ModelSpec {
             .unwrap_or_else(|| self.input.clone()))
     }
 
-    /// Total trainable parameters.
-    pub fn param_count(&self) -> Result<usize> {
-        Ok(self.infer()?.iter().map(|l| l.params).sum())
+    /// Total trainable parameters, in `u64`: true for any size a link or file can declare.
+    pub fn param_count(&self) -> Result<u64> {
+        self.infer()?
+            .iter()
+            .try_fold(0u64, |sum, l| size::add(sum, l.params))
+            .ok_or_else(|| Error::Config("the parameter count overflows".into()))
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "spec_tests.rs"]
+mod tests;

@@ -118,6 +118,17 @@ fn block_on<F: std::future::Future>(_: F) -> F::Output {
     panic!("a GPU tensor cannot be read synchronously in the browser: use read().await")
 }
 
+/// The length of a new tensor of `shape`. Shapes from links, files and the builder are
+/// checked against the memory budget before anything is built from them, so a shape that
+/// cannot be held here is a bug: it stops loudly (the page restarts its worker) instead of
+/// wrapping into a small allocation.
+fn allocation(shape: &[usize]) -> usize {
+    match crate::size::tensor_len("tensor", shape) {
+        Ok(len) => len,
+        Err(e) => panic!("{e} (shape {shape:?}): a size past the budget reached allocation"),
+    }
+}
+
 /// An n-dimensional array of f32.
 #[derive(Clone, Debug)]
 pub struct Tensor {
@@ -129,7 +140,7 @@ impl Tensor {
     /// A tensor holding `data` with the given shape; the sizes must agree.
     pub fn from_vec(shape: impl Into<Vec<usize>>, data: Vec<f32>) -> Result<Tensor> {
         let shape = shape.into();
-        let len: usize = shape.iter().product();
+        let len = crate::size::tensor_len("tensor", &shape)?;
         if len != data.len() {
             return Err(Error::shape(
                 "tensor",
@@ -158,7 +169,7 @@ impl Tensor {
     /// every element of their output.
     pub fn scratch(shape: impl Into<Vec<usize>>) -> Tensor {
         let shape = shape.into();
-        let len = shape.iter().product();
+        let len = allocation(&shape);
         Tensor {
             shape,
             storage: cpu(buffers::take(len)),
@@ -171,7 +182,7 @@ impl Tensor {
             Device::Cpu => Tensor::scratch(shape),
             Device::WebGpu(ctx) => {
                 let shape = shape.into();
-                let bytes = 4 * shape.iter().product::<usize>() as u64;
+                let bytes = 4 * allocation(&shape) as u64;
                 Tensor {
                     shape,
                     storage: gpu(ctx, ctx.take_buffer(bytes)),
@@ -238,7 +249,7 @@ impl Tensor {
             panic!("gpu_buffer_mut() on a CPU tensor")
         };
         if Arc::strong_count(b) > 1 {
-            let bytes = 4 * self.shape.iter().product::<usize>() as u64;
+            let bytes = 4 * allocation(&self.shape) as u64;
             let copy = b.ctx.take_buffer(bytes);
             b.ctx.copy(b.buffer(), &copy, bytes);
             *b = Arc::new(GpuBuffer {

@@ -2,6 +2,7 @@
 //! [`TrainEvent`]s. The same loop runs natively (the command-line example) and in the
 //! browser's worker.
 
+pub mod budget;
 pub mod coach;
 pub mod config;
 pub mod events;

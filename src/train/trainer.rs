@@ -258,6 +258,8 @@ impl Trainer {
         start: Option<(&[Tensor], Option<&Normalizer>, Option<&OptimizerState>)>,
     ) -> Result<Trainer> {
         config.validate()?;
+        // Nothing is allocated until the whole run is known to fit.
+        super::budget::Budget::here().check(&config)?;
         let mut model = Sequential::build(&config.model, config.seed)?;
         if let Some((weights, _, _)) = start {
             model.set_weights(weights)?;

@@ -9,7 +9,7 @@ use super::kernels::{fold, gemm_grid, grid, Kernel};
 use super::GpuContext;
 use crate::backend::geometry::Window2d;
 use crate::backend::Activation;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 // ---------------------------------------------------------------- gemm
 
@@ -282,7 +282,15 @@ pub fn conv2d_backward_weight_split(
 ) -> Result<()> {
     let taps = g.patch_len();
     let chunks = (g.batch * g.out_positions()).div_ceil(WEIGHT_CHUNK);
-    let partial = ctx.take_buffer((4 * (taps + 1) * c_out * chunks) as u64);
+    // Partial sums of every chunk: a size from the layer's shape, counted without wrapping.
+    let partial_bytes = crate::size::product(&[taps + 1, c_out, chunks])
+        .and_then(|n| crate::size::mul(n, crate::size::F32_BYTES))
+        .ok_or_else(|| {
+            Error::Gpu(format!(
+                "conv weight gradient: {taps}·{c_out}·{chunks} partial sums overflow"
+            ))
+        })?;
+    let partial = ctx.take_buffer(partial_bytes);
     let p = ConvParams::new(g, c_out);
     let quads = c_out / 4;
     // The widest kernel the shapes allow; each has its threads for the bias row too.
