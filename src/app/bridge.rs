@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker, WorkerOptions};
 
 use super::state::{DatasetState, Gallery, Plan, Progress, TrainState};
-use crate::data::Builtin;
+use super::supervisor;
 use crate::train::TrainEvent;
 use crate::worker::protocol::{Event, Request, RunMode};
 
@@ -18,9 +18,11 @@ thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
 }
 
-/// Starts the worker (Trunk builds it as `worker.js` + `worker_bg.wasm` with a loader shim)
-/// and asks it for MNIST once it is ready.
+/// Starts the worker (Trunk builds it as `worker.js` + `worker_bg.wasm` with a loader shim).
+/// Once ready it is asked for a dataset (see [`supervisor::ready`]); if it dies, the
+/// supervisor starts another.
 pub fn spawn(datasets: DatasetState, train: TrainState) {
+    let generation = supervisor::generation();
     let options = WorkerOptions::new();
     let worker = match Worker::new_with_options("./worker_loader.js", &options) {
         Ok(w) => w,
@@ -44,21 +46,35 @@ pub fn spawn(datasets: DatasetState, train: TrainState) {
                     },
                     Some(buffer),
                 )) => super::snapshots::store(name, epoch, buffer, train),
+                Some((Event::Crashed { message }, _)) => {
+                    supervisor::died(generation, &message, datasets, train)
+                }
                 Some((event, _)) => apply(event, datasets, train),
                 None => web_sys::console::error_1(&"unreadable message from the worker".into()),
             }
         });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-        datasets.loading.set(false);
-        datasets.error.set(Some(
-            "the worker stopped with an error (see the console)".into(),
-        ));
+    // An uncaught error (a trap: a panic, memory running out) leaves the worker unusable.
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let message = js_sys::Reflect::get(&event, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "an unknown error".into());
+        supervisor::died(generation, &message, datasets, train);
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
     WORKER.with(|w| *w.borrow_mut() = Some(worker));
+}
+
+/// Stops the current worker at once (it died, or is about to be replaced).
+pub fn terminate() {
+    if let Some(worker) = WORKER.with(|w| w.borrow_mut().take()) {
+        worker.set_onmessage(None);
+        worker.set_onerror(None);
+        worker.terminate();
+    }
 }
 
 /// `[json, buffer?]` → the event and the buffer that came with it, if any.
@@ -129,27 +145,26 @@ pub fn send(request: &Request, buffers: &[ArrayBuffer]) {
     });
 }
 
-/// `window.__trainerLoseGpu()`: destroys the worker's GPU device, as a driver crash would,
-/// so the end-to-end test can prove training survives it. Harmless otherwise.
+/// Test hooks, harmless otherwise: `window.__trainerLoseGpu()` destroys the worker's GPU
+/// device, as a driver crash would; `window.__trainerCrashWorker()` makes the worker panic,
+/// as a bug or a failed allocation would. The end-to-end tests prove training survives both.
 pub fn install_test_hooks() {
-    let hook = Closure::<dyn Fn()>::new(|| send(&Request::LoseDevice, &[]));
-    if let Some(w) = web_sys::window() {
-        let _ = js_sys::Reflect::set(&w, &"__trainerLoseGpu".into(), hook.as_ref());
+    let hooks: [(&str, Request); 2] = [
+        ("__trainerLoseGpu", Request::LoseDevice),
+        ("__trainerCrashWorker", Request::Crash),
+    ];
+    for (name, request) in hooks {
+        let hook = Closure::<dyn Fn()>::new(move || send(&request, &[]));
+        if let Some(w) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&w, &name.into(), hook.as_ref());
+        }
+        hook.forget();
     }
-    hook.forget();
-}
-
-/// Asks the worker to load a built-in dataset.
-pub fn load_builtin(builtin: Builtin, datasets: DatasetState) {
-    datasets.loading.set(true);
-    datasets.error.set(None);
-    datasets.progress.set(None);
-    send(&Request::LoadBuiltin(builtin), &[]);
 }
 
 fn apply(event: Event, datasets: DatasetState, train: TrainState) {
     match event {
-        Event::Ready => load_builtin(Builtin::Mnist, datasets),
+        Event::Ready => supervisor::ready(datasets),
         Event::Progress {
             what,
             received,
@@ -164,6 +179,7 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             samples,
             parse_ms,
         } => {
+            supervisor::loaded();
             datasets.summary.set(Some(summary));
             datasets.samples.set(samples);
             datasets.loading.set(false);
@@ -173,6 +189,7 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
                 .set(Some((crate::clock::now_ms(), parse_ms)));
         }
         Event::LoadFailed { message } => {
+            supervisor::load_failed();
             datasets.loading.set(false);
             datasets.error.set(Some(message));
         }
@@ -235,6 +252,8 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         })),
         Event::Mode(mode) => train.mode.set(mode),
         Event::Notice { message } => train.notice.set(Some(message)),
+        // Handled where the message arrives: it needs the worker's generation.
+        Event::Crashed { .. } => {}
         Event::TrainFailed { message } => train.error.set(Some(message)),
         Event::Prediction {
             probabilities,

@@ -11,6 +11,7 @@ use web_sys::FileList;
 use super::bridge;
 use super::sample_grid::SampleGrid;
 use super::state::DatasetState;
+use super::supervisor;
 use crate::data::{Builtin, DatasetSummary};
 use crate::worker::protocol::Request;
 
@@ -19,12 +20,16 @@ fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-/// Reads the chosen or dropped files and hands them to the worker.
+/// Opens the chosen or dropped files as the dataset.
 fn open_files(files: FileList, datasets: DatasetState) {
     let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
-    if files.is_empty() {
-        return;
+    if !files.is_empty() {
+        supervisor::load_files(files, datasets);
     }
+}
+
+/// Reads `files` and hands their bytes to the worker.
+pub(super) fn send_files(files: Vec<web_sys::File>, datasets: DatasetState) {
     datasets.loading.set(true);
     datasets.error.set(None);
     wasm_bindgen_futures::spawn_local(async move {
@@ -106,7 +111,7 @@ pub fn DatasetPanel() -> impl IntoView {
                 <button
                     data-testid="dataset-load"
                     disabled=move || datasets.loading.get()
-                    on:click=move |_| bridge::load_builtin(choice.get(), datasets)
+                    on:click=move |_| supervisor::load_builtin(choice.get(), datasets)
                 >
                     "Load"
                 </button>

@@ -13,6 +13,7 @@ mod sample_grid;
 mod scheduler;
 mod snapshots;
 mod state;
+mod supervisor;
 mod test_gallery;
 mod train_panel;
 mod url_state;

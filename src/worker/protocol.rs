@@ -73,6 +73,8 @@ pub enum Request {
     },
     /// Test hook: destroy the GPU device now, as a driver crash would.
     LoseDevice,
+    /// Test hook: panic in the worker now, as a bug or an allocation failure would.
+    Crash,
     /// Send the current model as a model file.
     SaveModel,
     /// Send the current model's inference graph as an ONNX file.
@@ -154,6 +156,10 @@ pub enum Event {
         events: Vec<TrainEvent>,
     },
     Mode(RunMode),
+    /// The worker panicked (its last message: the page replaces it by a new one).
+    Crashed {
+        message: String,
+    },
     /// Something the learner should know, e.g. that WebGPU failed and the CPU took over.
     Notice {
         message: String,

@@ -45,7 +45,20 @@ pub fn post_with_file(event: &Event, bytes: &[u8]) {
 
 /// Entry point of the worker binary.
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // A panic leaves the wasm instance unusable: log it, and tell the page why the worker is
+    // about to stop, so it can say so and start a new one.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let message = match info.payload().downcast_ref::<&str>() {
+            Some(s) => s.to_string(),
+            None => info
+                .payload()
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| info.to_string()),
+        };
+        post(&Event::Crashed { message });
+    }));
     let state = Rc::new(RefCell::new(State {
         dataset: None,
         session: Session::default(),
@@ -133,6 +146,7 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
             feature_maps,
         },
         Request::LoseDevice => Command::LoseDevice,
+        Request::Crash => panic!("the test hook asked the worker to crash"),
         Request::SaveModel => Command::SaveModel { onnx: false },
         Request::ExportOnnx => Command::SaveModel { onnx: true },
         Request::OpenModel { name } => match buffers.into_iter().next() {
