@@ -5,13 +5,16 @@ import { mkdirSync } from 'node:fs';
 export const ARTEFACTS = new URL('../build/e2e/', import.meta.url).pathname;
 mkdirSync(ARTEFACTS, { recursive: true });
 
-/** Starts headless Chromium with WebGPU (SwiftShader) and no background network traffic. */
-export function launch() {
+/**
+ * Starts headless Chromium with WebGPU (SwiftShader) and no background network traffic;
+ * `{ webgpu: false }` leaves WebGPU off, as Chromium ships it on machines it does not trust.
+ */
+export function launch({ webgpu = true } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: [
       '--no-sandbox',
-      '--enable-unsafe-webgpu',
+      ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',

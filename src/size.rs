@@ -81,6 +81,18 @@ pub fn tensor_len(what: &str, dims: &[usize]) -> Result<usize> {
     alloc_len(what, elements(what, dims)?, F32_BYTES)
 }
 
+/// `Ok` when `v` is a finite number in `[min, max]`; otherwise an error naming `what` and the
+/// value, for settings a learner, a link or a file can make NaN, infinite or absurd.
+pub fn in_range(what: &str, v: f32, min: f32, max: f32) -> Result<()> {
+    if v.is_finite() && (min..=max).contains(&v) {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "{what} must be a number from {min} to {max}, got {v}"
+        )))
+    }
+}
+
 /// `a×b×c`, the way shapes are written on the page.
 pub fn times(dims: &[usize]) -> String {
     dims.iter()

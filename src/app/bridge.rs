@@ -199,7 +199,7 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             epochs,
             train_images,
         } => {
-            train.clear_run();
+            train.clear_figures();
             train.device.set(Some(device));
             train.plan.set(Some(Plan {
                 batches_per_epoch,

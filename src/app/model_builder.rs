@@ -418,9 +418,11 @@ pub fn ModelBuilder() -> impl IntoView {
 #[component]
 fn MemoryLine() -> impl IntoView {
     let state = expect_context::<TrainState>();
+    let datasets = expect_context::<super::state::DatasetState>();
     let budget = crate::train::budget::Budget::here();
     let line = move || {
-        state.config.with(|c| match budget.check(c) {
+        let data = datasets.data_bytes();
+        state.config.with(|c| match budget.check(c, data) {
             Ok(e) => view! {
                 <span class="muted" data-testid="memory" title=budget.source.clone()>{format!(
                     "needs ≈ {} of the {} memory budget",

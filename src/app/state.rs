@@ -30,6 +30,17 @@ pub struct DatasetState {
 }
 
 impl DatasetState {
+    /// The loaded dataset as the device holds it (f32 pixels), for the memory budget.
+    pub fn data_bytes(&self) -> u64 {
+        self.summary.with(|s| {
+            s.as_ref().map_or(0, |s| {
+                crate::size::product(&[s.train_count + s.test_count, s.rows, s.cols])
+                    .and_then(|n| crate::size::mul(n, crate::size::F32_BYTES))
+                    .unwrap_or(u64::MAX)
+            })
+        })
+    }
+
     pub fn new() -> Self {
         DatasetState {
             summary: RwSignal::new(None),
@@ -205,6 +216,14 @@ impl TrainState {
 
     /// Clears what the last run reported (a new run starts from scratch).
     pub fn clear_run(&self) {
+        self.clear_figures();
+        self.error.set(None);
+        self.notice.set(None);
+    }
+
+    /// The run's figures, not the messages: what the worker said while setting up a run (say,
+    /// that WebGPU is missing and the CPU trains) stays on screen when the run starts.
+    pub fn clear_figures(&self) {
         self.plan.set(None);
         self.steps.set(Vec::new());
         self.epochs.set(Vec::new());
@@ -214,7 +233,5 @@ impl TrainState {
         self.activation_history.set(Vec::new());
         self.finished.set(None);
         self.gallery.set(None);
-        self.error.set(None);
-        self.notice.set(None);
     }
 }

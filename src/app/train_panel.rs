@@ -8,6 +8,15 @@ use super::state::{DatasetState, TrainState};
 use crate::train::FinishReason;
 use crate::worker::protocol::{Request, RunMode};
 
+/// Whether this browser offers WebGPU at all (`navigator.gpu`). Checked by the page, which
+/// then asks the worker for the CPU: Firefox and Safari without WebGPU have no `gpu` in any
+/// of their navigators.
+fn has_webgpu() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()))
+        .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+}
+
 fn mmss(seconds: f32) -> String {
     let s = seconds.max(0.0).round() as u64;
     format!("{}:{:02}", s / 60, s % 60)
@@ -29,7 +38,17 @@ pub fn TrainPanel() -> impl IntoView {
                     .infer()
                     .err()
                     .or_else(|| c.validate().err())
-                    .or_else(|| crate::train::budget::Budget::here().check(c).err())
+                    .or_else(|| {
+                        let images = datasets
+                            .summary
+                            .with(|s| s.as_ref().map_or(0, |s| s.train_count));
+                        c.check_data(images).err()
+                    })
+                    .or_else(|| {
+                        crate::train::budget::Budget::here()
+                            .check(c, datasets.data_bytes())
+                            .err()
+                    })
                     .map(|e| format!("Cannot train yet: {e}"))
             })
         }
@@ -39,7 +58,12 @@ pub fn TrainPanel() -> impl IntoView {
     let fine_tune = RwSignal::new(false);
     let request = move |step: bool| {
         let config = state.config.get_untracked();
-        let backend = state.backend.get_untracked();
+        // A browser without WebGPU trains on the CPU whatever the choice (said on the page).
+        let backend = if has_webgpu() {
+            state.backend.get_untracked()
+        } else {
+            crate::worker::protocol::Backend::Cpu
+        };
         let snapshot_every = state.snapshot_every.get_untracked();
         state.error.set(None);
         if step {
@@ -149,6 +173,11 @@ pub fn TrainPanel() -> impl IntoView {
                     },
                 }}</span>
             </div>
+            {(!has_webgpu()).then(|| view! {
+                <p class="notice" data-testid="no-webgpu">
+                    "This browser has no WebGPU (navigator.gpu is missing), so training runs on the CPU."
+                </p>
+            })}
             {move || why_not().is_some().then(|| view! {
                 <p class="muted" data-testid="train-blocked">{why_not()}</p>
             })}

@@ -58,6 +58,39 @@ pub struct ImageAugment {
 }
 
 impl Augmentation {
+    /// Every setting finite and in its range: probabilities in [0, 1], rotation within a
+    /// half turn, shifts within the image, zoom below 100 %.
+    pub fn validate(&self) -> crate::Result<()> {
+        use crate::size::in_range;
+        in_range(
+            "augmentation: rotation (degrees)",
+            self.rotation_deg,
+            0.0,
+            180.0,
+        )?;
+        in_range(
+            "augmentation: shift (pixels)",
+            self.translate_px,
+            0.0,
+            512.0,
+        )?;
+        in_range("augmentation: zoom", self.scale, 0.0, 0.99)?;
+        in_range("augmentation: noise σ", self.noise_std, 0.0, 10.0)?;
+        in_range(
+            "augmentation: erasing probability",
+            self.erase_prob,
+            0.0,
+            1.0,
+        )?;
+        in_range("augmentation: blur probability", self.blur_prob, 0.0, 1.0)?;
+        in_range(
+            "augmentation: inversion probability",
+            self.invert_prob,
+            0.0,
+            1.0,
+        )
+    }
+
     /// True when no augmentation is on.
     pub fn is_off(&self) -> bool {
         *self == Augmentation::default()

@@ -42,28 +42,33 @@ pub struct Splits {
 pub const SPLIT_STREAM: u64 = 2;
 
 impl SplitConfig {
-    /// Chooses the images of each split; the same seed always chooses the same ones.
-    pub fn split(&self, dataset: &Dataset, seed: u64) -> Result<Splits> {
-        let n = dataset.train.len();
+    /// How many images this split trains on, from a training set of `n`; or why it cannot.
+    pub fn train_count(&self, n: usize) -> Result<usize> {
         if self.validation >= n {
             return Err(Error::Config(format!(
                 "the validation split ({}) must leave training images: the dataset has {n}",
                 self.validation
             )));
         }
+        let left = n - self.validation;
+        match self.train_subset {
+            Some(subset) if subset == 0 || subset > left => Err(Error::Config(format!(
+                "the training subset must be between 1 and {left} images, got {subset}"
+            ))),
+            Some(subset) => Ok(subset),
+            None => Ok(left),
+        }
+    }
+
+    /// Chooses the images of each split; the same seed always chooses the same ones.
+    pub fn split(&self, dataset: &Dataset, seed: u64) -> Result<Splits> {
+        let n = dataset.train.len();
+        let count = self.train_count(n)?;
         let mut order: Vec<u32> = (0..n as u32).collect();
         Rng::new(seed, SPLIT_STREAM).shuffle(&mut order);
         let validation = order[..self.validation].to_vec();
         let mut train = order[self.validation..].to_vec();
-        if let Some(subset) = self.train_subset {
-            if subset == 0 || subset > train.len() {
-                return Err(Error::Config(format!(
-                    "the training subset must be between 1 and {} images, got {subset}",
-                    train.len()
-                )));
-            }
-            train.truncate(subset);
-        }
+        train.truncate(count);
         Ok(Splits {
             train,
             validation,

@@ -28,6 +28,17 @@ pub enum Init {
 }
 
 impl Init {
+    /// A constant or σ a learner typed must be a finite, sensible number.
+    pub fn validate(self) -> crate::Result<()> {
+        match self {
+            Init::Constant(v) => {
+                crate::size::in_range("the constant initial weight", v, -100.0, 100.0)
+            }
+            Init::Normal(s) => crate::size::in_range("the initial weights' σ", s, 0.0, 100.0),
+            _ => Ok(()),
+        }
+    }
+
     /// A tensor of `shape` drawn from this initialiser.
     pub fn tensor(self, shape: &[usize], fan_in: usize, fan_out: usize, rng: &mut Rng) -> Tensor {
         let len = shape.iter().product();

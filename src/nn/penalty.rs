@@ -30,6 +30,19 @@ impl Penalties {
         *self == Penalties::default()
     }
 
+    /// Every strength must be a finite number ≥ 0 (a NaN would poison every weight).
+    pub fn validate(&self, layer: &str) -> crate::Result<()> {
+        for (name, v) in [
+            ("L1", self.l1),
+            ("L2", self.l2),
+            ("activity L1", self.activity_l1),
+            ("activity L2", self.activity_l2),
+        ] {
+            crate::size::in_range(&format!("{layer}: {name}"), v, 0.0, 1e3)?;
+        }
+        Ok(())
+    }
+
     fn has_activity(&self) -> bool {
         self.activity_l1 != 0.0 || self.activity_l2 != 0.0
     }

@@ -214,7 +214,7 @@ impl LayerSpec {
             formula: formula.to_string(),
         };
         let info = match self {
-            LayerSpec::Dense { units, .. } => {
+            LayerSpec::Dense { units, init } => {
                 let &[features] = input else {
                     return Err(arch(format!(
                         "needs a flat input but gets {}; add Flatten before it",
@@ -224,6 +224,7 @@ impl LayerSpec {
                 if *units == 0 {
                     return Err(arch("needs at least 1 unit".into()));
                 }
+                init.validate().map_err(|e| arch(e.to_string()))?;
                 let params = size::mul(features as u64, *units as u64)
                     .and_then(|w| size::add(w, *units as u64))
                     .ok_or_else(|| {
@@ -239,11 +240,15 @@ impl LayerSpec {
                 }
             }
             LayerSpec::Conv2d {
-                filters, kernel, ..
+                filters,
+                kernel,
+                init,
+                ..
             } => {
                 if *filters == 0 {
                     return Err(arch("needs at least 1 filter".into()));
                 }
+                init.validate().map_err(|e| arch(e.to_string()))?;
                 let g = self.window(index, input)?.expect("conv has a window");
                 let params = size::product(&[kernel[0], kernel[1], g.channels, *filters])
                     .and_then(|w| size::add(w, *filters as u64))
@@ -299,8 +304,10 @@ impl LayerSpec {
             }
             LayerSpec::BatchNorm { momentum, epsilon } => {
                 unit_interval(index, &name, "the momentum", *momentum)?;
-                if *epsilon <= 0.0 {
-                    return Err(arch(format!("epsilon must be positive, got {epsilon}")));
+                if !(*epsilon > 0.0 && *epsilon <= 1.0) {
+                    return Err(arch(format!(
+                        "epsilon must be above 0 and at most 1, got {epsilon}"
+                    )));
                 }
                 let c = *input.last().unwrap_or(&0) as u64;
                 LayerInfo {
@@ -315,8 +322,10 @@ impl LayerSpec {
                 same("x if x > 0, else α·x; no parameters")
             }
             LayerSpec::GaussianNoise { stddev } => {
-                if stddev.is_nan() || *stddev < 0.0 {
-                    return Err(arch(format!("the noise σ must be ≥ 0, got {stddev}")));
+                if !(0.0..=100.0).contains(stddev) {
+                    return Err(arch(format!(
+                        "the noise σ must be a number from 0 to 100, got {stddev}"
+                    )));
                 }
                 same("adds noise while training; no parameters")
             }

@@ -123,18 +123,46 @@ impl OptimizerSpec {
                 )))
             }
         };
+        // ε keeps a division away from zero: positive, finite and small.
+        let epsilon = |v: f32| {
+            if v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "{} ε must be above 0 and at most 1, got {v}",
+                    self.name()
+                )))
+            }
+        };
         match *self {
-            OptimizerSpec::Sgd | OptimizerSpec::Adagrad { .. } => Ok(()),
+            OptimizerSpec::Sgd => Ok(()),
+            OptimizerSpec::Adagrad { epsilon: e } => epsilon(e),
             OptimizerSpec::Momentum { momentum } | OptimizerSpec::Nesterov { momentum } => {
                 in_unit("momentum", momentum)
             }
-            OptimizerSpec::Rmsprop { rho, .. } | OptimizerSpec::Adadelta { rho, .. } => {
-                in_unit("rho", rho)
-            }
-            OptimizerSpec::Adam { beta1, beta2, .. }
-            | OptimizerSpec::AdamW { beta1, beta2, .. } => {
-                in_unit("beta1", beta1).and(in_unit("beta2", beta2))
-            }
+            OptimizerSpec::Rmsprop { rho, epsilon: e }
+            | OptimizerSpec::Adadelta { rho, epsilon: e } => in_unit("rho", rho).and(epsilon(e)),
+            OptimizerSpec::Adam {
+                beta1,
+                beta2,
+                epsilon: e,
+            } => in_unit("beta1", beta1)
+                .and(in_unit("beta2", beta2))
+                .and(epsilon(e)),
+            OptimizerSpec::AdamW {
+                beta1,
+                beta2,
+                epsilon: e,
+                weight_decay,
+            } => in_unit("beta1", beta1)
+                .and(in_unit("beta2", beta2))
+                .and(epsilon(e))
+                .and(crate::size::in_range(
+                    "AdamW's weight decay",
+                    weight_decay,
+                    0.0,
+                    1.0,
+                )),
         }
     }
 }

@@ -66,9 +66,10 @@ impl Budget {
         }
     }
 
-    /// The estimate of `config`, or an error naming what does not fit and by how much.
-    pub fn check(&self, config: &TrainConfig) -> Result<Estimate> {
-        let estimate = Estimate::of(config)?;
+    /// The estimate of `config` with `data_bytes` of training data resident (the dataset as
+    /// f32 on the device), or an error naming what does not fit and by how much.
+    pub fn check(&self, config: &TrainConfig, data_bytes: u64) -> Result<Estimate> {
+        let estimate = Estimate::of(config, data_bytes)?;
         let over = |what: String| {
             Error::Config(format!(
                 "{what}, more than the memory budget of {} ({})",
@@ -90,12 +91,13 @@ impl Budget {
         if estimate.total > self.bytes {
             return Err(over(format!(
                 "training this model with batches of {} needs about {} ({} parameters with \
-                 their gradients and optimizer state: {}; activations: {})",
+                 their gradients and optimizer state: {}; activations: {}; the data: {})",
                 config.batch_size,
                 bytes_text(estimate.total),
                 grouped(estimate.params),
                 bytes_text(estimate.parameter_bytes),
-                bytes_text(estimate.activation_bytes)
+                bytes_text(estimate.activation_bytes),
+                bytes_text(estimate.data_bytes)
             )));
         }
         Ok(estimate)
@@ -114,12 +116,14 @@ pub struct Estimate {
     pub parameter_bytes: u64,
     /// Every layer's output and its gradient for one batch, and the batch itself.
     pub activation_bytes: u64,
+    /// The dataset as the device holds it.
+    pub data_bytes: u64,
     pub total: u64,
 }
 
 impl Estimate {
     /// The estimate of `config`; an architecture that cannot be built is an error.
-    pub fn of(config: &TrainConfig) -> Result<Estimate> {
+    pub fn of(config: &TrainConfig, data_bytes: u64) -> Result<Estimate> {
         let infos = config.model.infer()?;
         let params = config.model.param_count()?;
         let largest_layer = infos
@@ -145,12 +149,15 @@ impl Estimate {
         let activation_bytes = size::mul(per_sample, config.batch_size as u64)
             .and_then(|n| size::mul(n, 2 * F32_BYTES))
             .ok_or_else(overflow)?;
-        let total = size::add(parameter_bytes, activation_bytes).ok_or_else(overflow)?;
+        let total = size::add(parameter_bytes, activation_bytes)
+            .and_then(|n| size::add(n, data_bytes))
+            .ok_or_else(overflow)?;
         Ok(Estimate {
             params,
             largest_layer,
             parameter_bytes,
             activation_bytes,
+            data_bytes,
             total,
         })
     }
@@ -161,6 +168,9 @@ mod tests {
     use super::*;
     use crate::nn::presets::Preset;
     use crate::nn::LayerSpec;
+
+    /// MNIST's 70 000 images of 28×28 as f32.
+    const MNIST_F32: u64 = 70_000 * 784 * 4;
 
     fn with_hidden(units: usize) -> TrainConfig {
         let mut config = TrainConfig::for_preset(Preset::DefaultCnn, 3, 1);
@@ -178,9 +188,11 @@ mod tests {
     }
 
     #[test]
-    fn the_default_cnn_fits_any_browser() {
-        let e =
-            Budget::browser(Some(0.25)).check(&TrainConfig::for_preset(Preset::DefaultCnn, 3, 1));
+    fn the_default_cnn_and_mnist_fit_a_1_gb_device() {
+        let e = Budget::browser(Some(1.0)).check(
+            &TrainConfig::for_preset(Preset::DefaultCnn, 3, 1),
+            MNIST_F32,
+        );
         assert_eq!(e.unwrap().params, 5994);
     }
 
@@ -193,7 +205,7 @@ mod tests {
         assert_eq!(infos[8].params, 10_000_000_010);
         assert_eq!(config.model.param_count().unwrap(), 267_000_003_434);
         let e = Budget::browser(Some(8.0))
-            .check(&config)
+            .check(&config, MNIST_F32)
             .unwrap_err()
             .to_string();
         assert!(
@@ -212,11 +224,21 @@ mod tests {
     }
 
     #[test]
+    fn the_data_counts_against_the_budget() {
+        let config = TrainConfig::for_preset(Preset::DefaultCnn, 3, 1);
+        let e = Budget::browser(Some(0.25))
+            .check(&config, 200 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the data: 210 MB"), "{e}");
+    }
+
+    #[test]
     fn a_huge_batch_is_refused_naming_the_batch() {
         let mut config = TrainConfig::for_preset(Preset::DefaultCnn, 3, 1);
         config.batch_size = 1 << 30;
         let e = Budget::browser(Some(8.0))
-            .check(&config)
+            .check(&config, MNIST_F32)
             .unwrap_err()
             .to_string();
         assert!(e.contains("with batches of 1073741824 needs about"), "{e}");

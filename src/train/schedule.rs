@@ -47,24 +47,30 @@ impl LrSchedule {
 
     /// Rejects rates and factors that cannot work.
     pub fn validate(&self) -> Result<()> {
-        let bad =
-            |what: &str, v: f32| Err(Error::Config(format!("{what} must be positive, got {v}")));
-        if !(self.base > 0.0 && self.base.is_finite()) {
-            return bad("the learning rate", self.base);
-        }
+        // `!(v > 0)` rather than `v <= 0`: NaN fails every comparison and must be refused too.
+        let positive = |what: &str, v: f32| {
+            if v > 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "{what} must be a positive number, got {v}"
+                )))
+            }
+        };
+        // Any finite positive rate: a huge one is how a learner sees training diverge.
+        positive("the learning rate", self.base)?;
         match self.schedule {
             Schedule::Step {
                 every_epochs,
                 gamma,
-            } if every_epochs <= 0.0 || gamma <= 0.0 => {
-                bad("step decay's interval and γ", every_epochs.min(gamma))
+            } => positive("step decay's interval", every_epochs)
+                .and(positive("step decay's γ", gamma)),
+            Schedule::Exponential { gamma } => positive("γ", gamma),
+            Schedule::InverseTime { k } => crate::size::in_range("k", k, 0.0, 1e6),
+            Schedule::Linear { floor, .. } | Schedule::Cosine { floor } => {
+                crate::size::in_range("the floor", floor, 0.0, 1.0)
             }
-            Schedule::Exponential { gamma } if gamma <= 0.0 => bad("γ", gamma),
-            Schedule::InverseTime { k } if k < 0.0 => bad("k", k),
-            Schedule::Linear { floor, .. } | Schedule::Cosine { floor } if floor < 0.0 => {
-                bad("the floor", floor)
-            }
-            _ => Ok(()),
+            Schedule::Constant | Schedule::InverseSqrt => Ok(()),
         }
     }
 

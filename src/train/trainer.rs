@@ -25,6 +25,7 @@ use crate::io::model_file::{ModelFile, OptimizerState};
 use crate::nn::{penalty, Mode, Sequential};
 use crate::optim::Optimizer;
 use crate::random::{hash32, Rng};
+use crate::size;
 use crate::tensor::{Device, Tensor};
 
 /// Generator streams, one per purpose, all from the run's seed.
@@ -259,7 +260,15 @@ impl Trainer {
     ) -> Result<Trainer> {
         config.validate()?;
         // Nothing is allocated until the whole run is known to fit.
-        super::budget::Budget::here().check(&config)?;
+        config.check_data(dataset.train.len())?;
+        let data_bytes = size::product(&[
+            dataset.train.len() + dataset.test.len(),
+            dataset.train.rows,
+            dataset.train.cols,
+        ])
+        .and_then(|n| size::mul(n, size::F32_BYTES))
+        .unwrap_or(u64::MAX);
+        super::budget::Budget::here().check(&config, data_bytes)?;
         let mut model = Sequential::build(&config.model, config.seed)?;
         if let Some((weights, _, _)) = start {
             model.set_weights(weights)?;

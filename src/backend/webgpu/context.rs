@@ -82,6 +82,18 @@ impl GpuContext {
     /// Opens the default adapter (natively Vulkan, honouring `WGPU_BACKEND`; in the browser
     /// `navigator.gpu`). Fails with a sentence a learner can read when there is none.
     pub async fn new() -> Result<Arc<GpuContext>> {
+        // Without `navigator.gpu` (browsers without WebGPU) say so plainly, before wgpu has
+        // to find out.
+        #[cfg(target_arch = "wasm32")]
+        {
+            let gpu = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+                .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()));
+            if !gpu.is_ok_and(|g| !g.is_undefined() && !g.is_null()) {
+                return Err(Error::Gpu(
+                    "this browser has no WebGPU (navigator.gpu is missing)".into(),
+                ));
+            }
+        }
         let instance =
             wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
@@ -92,7 +104,17 @@ impl GpuContext {
                 apply_limit_buckets: false,
             })
             .await
-            .map_err(|e| Error::Gpu(format!("no WebGPU adapter is available ({e})")))?;
+            .map_err(|e| {
+                // In the browser wgpu's reason lists every native backend it lacks: noise to
+                // a learner. The browser's own answer is the one that matters.
+                Error::Gpu(if cfg!(target_arch = "wasm32") {
+                    "the browser has WebGPU but offers no adapter (it may be switched off, or \
+                     this GPU not supported)"
+                        .into()
+                } else {
+                    format!("no WebGPU adapter is available ({e})")
+                })
+            })?;
         let info = adapter.get_info();
         let emulated = info.device_type == wgpu::DeviceType::Cpu;
         #[cfg(target_arch = "wasm32")]
