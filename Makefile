@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: serve test setup data build bench lint
+.PHONY: serve test setup data build bench soak lint
 
 ## Build the release bundle and serve it on http://127.0.0.1:8080
 serve: setup data
@@ -27,6 +27,11 @@ build: setup data
 ## Benchmarks (figures, not tests): natively and in headless Chromium, as JSON lines
 bench: setup
 	scripts/bench.sh
+
+## Memory over a long run: 50 epochs on the CPU and on WebGPU in headless Chromium, every
+## view rendered; fails on more than 5 % growth after epoch 5
+soak: build
+	node scripts/soak.mjs
 
 lint: setup
 	cargo fmt --check

@@ -189,7 +189,8 @@ pub async fn train_record(
     min_ms: f64,
 ) -> Result<Record> {
     let dataset = Arc::new(synthetic_dataset(100 * batch + batch, 2));
-    let mut config = TrainConfig::for_preset(preset, 1_000_000, 1);
+    // As many epochs as a run may have: the benchmark stops on time, never at the end.
+    let mut config = TrainConfig::for_preset(preset, crate::train::config::MAX_EPOCHS, 1);
     config.batch_size = batch;
     config.split.validation = batch;
     let mut trainer = Trainer::on_device(config, dataset, device.clone())?;

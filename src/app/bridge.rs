@@ -149,9 +149,11 @@ pub fn send(request: &Request, buffers: &[ArrayBuffer]) {
 /// device, as a driver crash would; `window.__trainerCrashWorker()` makes the worker panic,
 /// as a bug or a failed allocation would. The end-to-end tests prove training survives both.
 pub fn install_test_hooks() {
-    let hooks: [(&str, Request); 2] = [
+    let hooks: [(&str, Request); 3] = [
         ("__trainerLoseGpu", Request::LoseDevice),
         ("__trainerCrashWorker", Request::Crash),
+        // The answer lands in `window.__trainerMemoryReport` (see `apply`).
+        ("__trainerMemory", Request::Memory),
     ];
     for (name, request) in hooks {
         let hook = Closure::<dyn Fn()>::new(move || send(&request, &[]));
@@ -159,6 +161,18 @@ pub fn install_test_hooks() {
             let _ = js_sys::Reflect::set(&w, &name.into(), hook.as_ref());
         }
         hook.forget();
+    }
+}
+
+/// Puts the worker's memory figures, with the page's own wasm memory, where the soak
+/// script reads them: `window.__trainerMemoryReport`.
+fn report_memory(wasm_bytes: u64, gpu_buffers: u64, gpu_bytes: u64) {
+    let page = crate::worker::wasm_memory_bytes();
+    let json = format!(
+        r#"{{"worker_wasm_bytes":{wasm_bytes},"page_wasm_bytes":{page},"gpu_buffers":{gpu_buffers},"gpu_bytes":{gpu_bytes}}}"#
+    );
+    if let (Some(w), Ok(value)) = (web_sys::window(), js_sys::JSON::parse(&json)) {
+        let _ = js_sys::Reflect::set(&w, &"__trainerMemoryReport".into(), &value);
     }
 }
 
@@ -254,6 +268,11 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         Event::Notice { message } => train.notice.set(Some(message)),
         // Handled where the message arrives: it needs the worker's generation.
         Event::Crashed { .. } => {}
+        Event::Memory {
+            wasm_bytes,
+            gpu_buffers,
+            gpu_bytes,
+        } => report_memory(wasm_bytes, gpu_buffers, gpu_bytes),
         Event::TrainFailed { message } => train.error.set(Some(message)),
         Event::Prediction {
             probabilities,
@@ -302,9 +321,10 @@ fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
             TrainEvent::Epoch(e) => train.epochs.update(|v| v.push(e)),
             TrainEvent::Snapshot(snapshot) => {
                 if let Some(filters) = &snapshot.filters {
-                    train
-                        .filter_history
-                        .update(|h| h.push((snapshot.step, filters.clone())));
+                    train.filter_history.update(|h| {
+                        h.push((snapshot.step, filters.clone()));
+                        thin_out(h);
+                    });
                 }
                 train.activation_history.update(|h| {
                     h.push(snapshot.activations.clone());

@@ -12,4 +12,4 @@ mod runtime;
 mod session;
 
 #[cfg(target_arch = "wasm32")]
-pub use runtime::start;
+pub use runtime::{start, wasm_memory_bytes};

@@ -75,6 +75,8 @@ pub enum Request {
     LoseDevice,
     /// Test hook: panic in the worker now, as a bug or an allocation failure would.
     Crash,
+    /// Report the worker's memory (the soak test samples it every epoch).
+    Memory,
     /// Send the current model as a model file.
     SaveModel,
     /// Send the current model's inference graph as an ONNX file.
@@ -156,6 +158,12 @@ pub enum Event {
         events: Vec<TrainEvent>,
     },
     Mode(RunMode),
+    /// The worker's memory: its wasm linear memory, and the GPU storage buffers alive.
+    Memory {
+        wasm_bytes: u64,
+        gpu_buffers: u64,
+        gpu_bytes: u64,
+    },
     /// The worker panicked (its last message: the page replaces it by a new one).
     Crashed {
         message: String,

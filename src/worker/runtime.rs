@@ -147,6 +147,14 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
         },
         Request::LoseDevice => Command::LoseDevice,
         Request::Crash => panic!("the test hook asked the worker to crash"),
+        Request::Memory => {
+            let (gpu_buffers, gpu_bytes) = state.borrow().session.gpu_buffers();
+            return post(&Event::Memory {
+                wasm_bytes: wasm_memory_bytes(),
+                gpu_buffers,
+                gpu_bytes,
+            });
+        }
         Request::SaveModel => Command::SaveModel { onnx: false },
         Request::ExportOnnx => Command::SaveModel { onnx: true },
         Request::OpenModel { name } => match buffers.into_iter().next() {
@@ -162,6 +170,15 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<Stat
         Request::Lab { kind, runs, first } => Command::Lab { kind, runs, first },
     };
     session::submit(state, command, post);
+}
+
+/// The size of this instance's wasm linear memory (it only grows).
+pub fn wasm_memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<ArrayBuffer>()
+        .byte_length() as u64
 }
 
 /// Makes a dataset that loaded completely the current one, or reports why it did not.

@@ -82,6 +82,13 @@ pub struct Session {
     snapshot_every: usize,
 }
 
+impl Session {
+    /// The GPU's live storage buffers and bytes, (0, 0) without a GPU.
+    pub fn gpu_buffers(&self) -> (u64, u64) {
+        self.gpu.as_ref().map_or((0, 0), |g| g.live_buffers())
+    }
+}
+
 /// What the pump needs from the worker: the dataset to train on and a way to post.
 pub struct Host {
     pub dataset: Option<Arc<Dataset>>,

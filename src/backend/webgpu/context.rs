@@ -62,6 +62,10 @@ pub struct GpuContext {
     recording: Mutex<Option<Recording>>,
     /// Compute dispatches recorded since creation (the training loop reports per step).
     dispatches: AtomicU64,
+    /// Storage buffers created and their bytes: the pool keeps every one it made, so these
+    /// are the live buffers (what the soak test watches for leaks).
+    buffers: AtomicU64,
+    buffer_bytes: AtomicU64,
     /// Set when the device is lost or reports an error; ops then fail instead of recording.
     failed: Arc<Mutex<Option<String>>>,
     lost: Arc<AtomicBool>,
@@ -184,6 +188,8 @@ impl GpuContext {
             params_arena,
             recording: Mutex::new(None),
             dispatches: AtomicU64::new(0),
+            buffers: AtomicU64::new(0),
+            buffer_bytes: AtomicU64::new(0),
             failed,
             lost,
         }))
@@ -233,12 +239,22 @@ impl GpuContext {
         {
             return b;
         }
+        self.buffers.fetch_add(1, Ordering::Relaxed);
+        self.buffer_bytes.fetch_add(size, Ordering::Relaxed);
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
             size,
             usage: STORAGE,
             mapped_at_creation: false,
         })
+    }
+
+    /// Storage buffers alive (in use or pooled) and their bytes.
+    pub fn live_buffers(&self) -> (u64, u64) {
+        (
+            self.buffers.load(Ordering::Relaxed),
+            self.buffer_bytes.load(Ordering::Relaxed),
+        )
     }
 
     /// Returns a buffer to the pool. Safe while recorded commands still use it: the queue

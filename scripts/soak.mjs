@@ -1,0 +1,108 @@
+// `make soak`: trains the default CNN for 50 epochs (on a subset) in headless Chromium, on
+// the CPU and then on WebGPU (SwiftShader), with every view on the page rendered each epoch,
+// and samples memory at every epoch's end: the page's JS heap (after a forced GC), the page's
+// and the worker's wasm memory, and the GPU storage buffers alive. Prints the curves and
+// fails if the tab's memory (all of them together) or the number of GPU buffers grows by more
+// than 5 % after epoch 5. Growth is taken between the medians of epochs 5–9 and of the last
+// five epochs, so a sample that caught garbage not yet collected (the JS heap swings by a
+// few MB with messages in flight) is not mistaken for a leak; the peak is printed too.
+//
+//   node scripts/soak.mjs [--epochs 50] [--subset 500] [--backend cpu,webgpu]
+import { chromium } from 'playwright-core';
+import { serve } from '../e2e/serve.mjs';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
+);
+const EPOCHS = Number(args.epochs ?? 50);
+const SUBSET = Number(args.subset ?? 500);
+const BACKENDS = (args.backend ?? 'cpu,webgpu').split(',');
+const SETTLE_FROM = 5;
+const LIMIT = 0.05;
+
+const { server, url } = await serve(new URL('../dist', import.meta.url).pathname);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-precise-memory-info', '--js-flags=--expose-gc',
+  ],
+});
+
+const mb = (b) => (b / 2 ** 20).toFixed(2);
+
+async function sample(page) {
+  return page.evaluate(async () => {
+    window.gc?.();
+    window.__trainerMemoryReport = null;
+    window.__trainerMemory();
+    const t0 = performance.now();
+    while (!window.__trainerMemoryReport && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
+    return { js_heap_bytes: performance.memory.usedJSHeapSize, ...window.__trainerMemoryReport };
+  });
+}
+
+/** Renders every card of the page once (cards off screen are skipped by the browser). */
+async function viewEverything(page) {
+  await page.evaluate(async () => {
+    for (const card of document.querySelectorAll('.card')) {
+      card.scrollIntoView();
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    }
+    window.scrollTo(0, 0);
+  });
+}
+
+async function soak(backend) {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  await page.goto(url);
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  const set = async (id, v) => { await page.getByTestId(id).fill(String(v)); await page.getByTestId(id).press('Tab'); };
+  await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
+  await set('cfg-subset', SUBSET);
+  await set('cfg-validation', 500);
+  await set('cfg-epochs', EPOCHS);
+  await set('cfg-batch', 16);
+  await page.getByTestId('cfg-backend').selectOption(backend);
+  await page.getByTestId('train').click();
+  const rows = [];
+  const t0 = Date.now();
+  for (let epoch = 1; epoch <= EPOCHS; epoch += 1) {
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=epoch-table] tr').length > n, epoch, { timeout: 600_000, polling: 200 });
+    await viewEverything(page);
+    rows.push({ epoch, seconds: (Date.now() - t0) / 1000, ...(await sample(page)) });
+    const r = rows.at(-1);
+    console.log(JSON.stringify({ soak: backend, ...r }));
+  }
+  const device = await page.getByTestId('device').textContent();
+  await page.close();
+  return { device, rows };
+}
+
+let failed = false;
+for (const backend of BACKENDS) {
+  const { device, rows } = await soak(backend);
+  console.log(`\n== ${device}: ${EPOCHS} epochs of ${SUBSET} images, memory at each epoch's end (MiB)`);
+  console.log('epoch  seconds  js heap  page wasm  worker wasm  gpu buffers  gpu MiB');
+  for (const r of rows) {
+    console.log(
+      `${String(r.epoch).padStart(5)}  ${r.seconds.toFixed(0).padStart(7)}  ${mb(r.js_heap_bytes).padStart(7)}  ${mb(r.page_wasm_bytes).padStart(9)}  ${mb(r.worker_wasm_bytes).padStart(11)}  ${String(r.gpu_buffers).padStart(11)}  ${mb(r.gpu_bytes).padStart(7)}`,
+    );
+  }
+  for (const r of rows) r.total_bytes = r.js_heap_bytes + r.page_wasm_bytes + r.worker_wasm_bytes + r.gpu_bytes;
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const settled = rows.slice(SETTLE_FROM - 1);
+  for (const key of ['js_heap_bytes', 'page_wasm_bytes', 'worker_wasm_bytes', 'gpu_buffers', 'gpu_bytes', 'total_bytes']) {
+    const start = median(settled.slice(0, 5).map((r) => r[key]));
+    const end = median(rows.slice(-5).map((r) => r[key]));
+    const peak = Math.max(...settled.map((r) => r[key]));
+    const growth = start === 0 ? (end === 0 ? 0 : Infinity) : end / start - 1;
+    const judged = key === 'total_bytes' || key === 'gpu_buffers';
+    const ok = growth <= LIMIT;
+    if (judged) failed ||= !ok;
+    console.log(`${judged ? (ok ? 'ok  ' : 'FAIL') : '    '} ${key}: epochs ${SETTLE_FROM}–${SETTLE_FROM + 4} ${start}, last 5 ${end}, peak ${peak}: growth ${(100 * growth).toFixed(2)} %${judged ? ` (limit ${100 * LIMIT} %)` : ''}`);
+  }
+}
+await browser.close();
+server.close();
+process.exit(failed ? 1 : 0);
