@@ -7,6 +7,7 @@ pub mod bench;
 pub mod clock;
 pub mod data;
 pub mod error;
+pub mod fuzz;
 pub mod io;
 pub mod lessons;
 pub mod nn;

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::data::normalize::Normalizer;
+use crate::data::normalize::{Normalization, Normalizer};
 use crate::error::{Error, Result};
 use crate::nn::Sequential;
 use crate::size;
@@ -84,6 +84,36 @@ fn explain(e: SafeTensorError, bytes: &[u8]) -> Error {
         }
         other => format!("its tensor table is inconsistent ({other:?})"),
     })
+}
+
+/// The normalisation statistics must be numbers the app can use and fit the input: a mean
+/// image of another size would shift the wrong pixels (or, empty, fail at the first
+/// prediction), and a zero or infinite spread turns every input into NaN.
+fn check_normalizer(n: &Normalizer, input: &[usize]) -> Result<()> {
+    let spread_ok = n.std.is_finite() && (n.std > 0.0 || n.kind != Normalization::Standardize);
+    if !n.mean.is_finite() || !spread_ok {
+        return Err(bad(format!(
+            "its normalisation statistics are not usable (mean {}, standard deviation {})",
+            n.mean, n.std
+        )));
+    }
+    if n.kind == Normalization::SubtractMeanImage {
+        let pixels = size::product(input).unwrap_or(u64::MAX);
+        if n.mean_image.len() as u64 != pixels {
+            return Err(bad(format!(
+                "its mean image has {} values but the input {} has {pixels}",
+                n.mean_image.len(),
+                size::times(input)
+            )));
+        }
+    }
+    if let Some(i) = n.mean_image.iter().position(|v| !v.is_finite()) {
+        return Err(bad(format!(
+            "its mean image's value {i} is {} (not a finite number)",
+            n.mean_image[i]
+        )));
+    }
+    Ok(())
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -171,6 +201,7 @@ impl ModelFile {
         let config: TrainConfig = parse("config", field("config")?)?;
         config.validate().map_err(|e| bad(e.to_string()))?;
         let normalizer: Normalizer = parse("normalizer", field("normalizer")?)?;
+        check_normalizer(&normalizer, &config.model.input)?;
         let class_names: Vec<String> = parse("class_names", field("class_names")?)?;
         let history: Vec<EpochSummary> = parse("history", field("history")?)?;
         let test_accuracy: Option<f32> = match meta.get("test_accuracy") {
