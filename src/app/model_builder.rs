@@ -424,10 +424,11 @@ fn MemoryLine() -> impl IntoView {
         let data = datasets.data_bytes();
         state.config.with(|c| match budget.check(c, data) {
             Ok(e) => view! {
-                <span class="muted" data-testid="memory" title=budget.source.clone()>{format!(
-                    "needs ≈ {} of the {} memory budget",
+                <span class="muted" data-testid="memory" title="Parameters with their gradients and optimizer state, a batch's activations, and the dataset">{format!(
+                    "needs ≈ {} of the {} memory budget ({})",
                     crate::size::bytes_text(e.total),
-                    crate::size::bytes_text(budget.bytes)
+                    crate::size::bytes_text(budget.bytes),
+                    budget.source
                 )}</span>
             }
             .into_any(),

@@ -94,13 +94,8 @@ pub fn TrainPanel() -> impl IntoView {
     };
 
     let last = move || state.steps.with(|s| s.last().cloned());
-    let speed = move || {
-        state.steps.with(|s| {
-            let recent = &s[s.len().saturating_sub(20)..];
-            (!recent.is_empty())
-                .then(|| recent.iter().map(|m| m.samples_per_s).sum::<f32>() / recent.len() as f32)
-        })
-    };
+    // Wall-clock over the epoch's completed steps, as the trainer measures it.
+    let speed = move || state.steps.with(|s| s.last().map(|m| m.samples_per_s));
     let run_fraction = move || {
         let (Some(plan), Some(m)) = (state.plan.get(), last()) else {
             return 0.0;

@@ -37,7 +37,7 @@ impl Budget {
                 let source = if half < WASM_CEILING {
                     format!("half of this device's {gb} GB")
                 } else {
-                    format!("what one browser worker can hold (this device reports {gb} GB)")
+                    format!("the most one browser worker can hold; this device has {gb} GB")
                 };
                 Budget { bytes, source }
             }

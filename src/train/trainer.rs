@@ -68,7 +68,6 @@ struct Pending {
     epoch_progress: f32,
     size: usize,
     lr: f32,
-    started_ms: f64,
     dispatches: Option<u64>,
     /// data loss, correct count, L1, L2, activity, and the gradient norm if clipping.
     scalars: Vec<Tensor>,
@@ -143,7 +142,14 @@ pub struct Trainer {
     checkpoint: Option<Checkpoint>,
     /// Test accuracy measured when the run finished.
     final_test_accuracy: Option<f32>,
+    /// When the last `step()` returned: a longer gap before the next is a pause, left out of
+    /// the wall-clock throughput.
+    last_step_end_ms: Option<f64>,
 }
+
+/// A gap between two `step()` calls longer than this is the run waiting (paused), not
+/// training.
+const PAUSE_MS: f64 = 1000.0;
 
 impl Trainer {
     /// Prepares a run on the CPU: validates the config, builds the model from the seed,
@@ -342,6 +348,7 @@ impl Trainer {
             updates: 0,
             pending: 0,
             totals: EpochTotals::default(),
+            last_step_end_ms: None,
             best: None,
             since_best: 0,
             last_good,
@@ -434,10 +441,21 @@ impl Trainer {
     /// Trains on one batch. Returns the metrics of the batches read back by now, and at the
     /// end of an epoch the validation report and epoch summary (and possibly the end).
     pub async fn step(&mut self) -> Result<Vec<TrainEvent>> {
+        let started_ms = now_ms();
+        if let Some(end) = self.last_step_end_ms {
+            if started_ms - end > PAUSE_MS {
+                self.totals.started_ms += started_ms - end;
+            }
+        }
+        let events = self.train_batch().await;
+        self.last_step_end_ms = Some(now_ms());
+        events
+    }
+
+    async fn train_batch(&mut self) -> Result<Vec<TrainEvent>> {
         if self.is_finished() {
             return Ok(Vec::new());
         }
-        let started_ms = now_ms();
         let dispatches_before = self.dispatches();
         let end = (self.cursor + self.config.batch_size).min(self.order.len());
         let indices = self.order[self.cursor..end].to_vec();
@@ -499,7 +517,6 @@ impl Trainer {
             epoch_progress: self.cursor as f32 / self.order.len() as f32,
             size: indices.len(),
             lr,
-            started_ms,
             dispatches: dispatches_before.zip(self.dispatches()).map(|(a, b)| b - a),
             scalars,
             clipped,
@@ -548,7 +565,10 @@ impl Trainer {
             self.totals.loss += total as f64 * p.size as f64;
             self.totals.correct += correct;
             self.totals.seen += p.size;
-            let elapsed = ((now_ms() - p.started_ms).max(1e-3) / 1e3) as f32;
+            // Throughput is wall-clock over completed steps, the same on every backend: the
+            // samples this epoch has finished over the time since it began (pauses left out).
+            // A GPU step's own time would include the wait for the batched read-back.
+            let elapsed = ((now_ms() - self.totals.started_ms).max(1e-3) / 1e3) as f32;
             events.push(TrainEvent::Step(StepMetrics {
                 batch: p.batch,
                 epoch: p.epoch,
@@ -561,7 +581,7 @@ impl Trainer {
                 accuracy: correct as f32 / p.size as f32,
                 lr: p.lr,
                 grad_norm: p.clipped.then(|| *v.last().expect("norm read")),
-                samples_per_s: p.size as f32 / elapsed,
+                samples_per_s: self.totals.seen as f32 / elapsed,
                 dispatches: p.dispatches,
             }));
         }
