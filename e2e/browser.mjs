@@ -1,6 +1,7 @@
 // Launching Debian's Chromium with playwright-core, the way every end-to-end test does.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { serve } from './serve.mjs';
 
 export const ARTEFACTS = new URL('../build/e2e/', import.meta.url).pathname;
 mkdirSync(ARTEFACTS, { recursive: true });
@@ -34,6 +35,15 @@ export async function openPage(browser, url) {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   await page.goto(url);
   return { page, problems };
+}
+
+/** Serves dist/ and opens the trainer in Chromium, returning once its dataset has loaded. */
+export async function openTrainer() {
+  const { server, url } = await serve(new URL('../dist', import.meta.url).pathname);
+  const browser = await launch();
+  const { page, problems } = await openPage(browser, url);
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  return { server, url, browser, page, problems };
 }
 
 /** Saves a full-page screenshot under build/e2e/. */

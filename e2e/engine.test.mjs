@@ -4,18 +4,11 @@
 // idle with the reason, keeps its data, settings and charts, and trains again without a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve } from './serve.mjs';
-import { byTestId, launch, openPage, screenshot } from './browser.mjs';
+import { byTestId, openTrainer, screenshot } from './browser.mjs';
 
 let server, url, browser, page;
 
-before(async () => {
-  ({ server, url } = await serve(new URL('../dist', import.meta.url).pathname));
-  browser = await launch();
-  ({ page } = await openPage(browser, url));
-  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
-});
-
+before(async () => ({ server, url, browser, page } = await openTrainer()));
 after(async () => {
   await browser?.close();
   server?.close();

@@ -4,18 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { serve } from './serve.mjs';
-import { byTestId, launch, openPage, screenshot } from './browser.mjs';
+import { byTestId, openTrainer, launch, openPage, screenshot } from './browser.mjs';
 
 let server, url, browser, page;
 
-before(async () => {
-  ({ server, url } = await serve(new URL('../dist', import.meta.url).pathname));
-  browser = await launch();
-  ({ page } = await openPage(browser, url));
-  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
-});
-
+before(async () => ({ server, url, browser, page } = await openTrainer()));
 after(async () => {
   await browser?.close();
   server?.close();
