@@ -59,8 +59,8 @@ fn bad_files_are_rejected_in_the_browser() {
 
 use trainer::backend::cpu::{gemm, pool};
 use trainer::backend::geometry::{Padding, Window2d};
+use trainer::data::batch::one_hot;
 use trainer::nn::gradcheck::{check_model, GradCheckOptions};
-use trainer::nn::loss::one_hot;
 use trainer::nn::{LayerSpec, Loss, Mode, ModelSpec, Sequential};
 use trainer::random::Rng;
 use trainer::tensor::Tensor;

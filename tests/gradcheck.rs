@@ -2,8 +2,8 @@
 //! (relative error < 1e-3; see `nn::gradcheck` for the measure).
 
 use trainer::backend::geometry::Padding;
+use trainer::data::batch::one_hot;
 use trainer::nn::gradcheck::{check_model, GradCheckOptions, GradCheckReport};
-use trainer::nn::loss::one_hot;
 use trainer::nn::{LayerConfig, LayerSpec, Loss, Mode, ModelSpec, Penalties, Sequential};
 use trainer::random::Rng;
 use trainer::tensor::Tensor;

@@ -13,7 +13,7 @@ use trainer::backend::geometry::{Padding, Window2d};
 use trainer::backend::ops::{self, UpdateRule};
 use trainer::backend::webgpu::GpuContext;
 use trainer::backend::Activation;
-use trainer::nn::loss::one_hot;
+use trainer::data::batch::one_hot;
 use trainer::random::Rng;
 use trainer::tensor::{Device, Tensor};
 

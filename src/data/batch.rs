@@ -4,7 +4,6 @@
 use super::augment::ImageAugment;
 use super::normalize::Normalizer;
 use super::{ImageSet, NUM_CLASSES};
-use crate::nn::loss::one_hot;
 use crate::tensor::Tensor;
 
 /// A batch ready for the model: inputs `[B, rows, cols, 1]`, one-hot targets `[B, 10]`,
@@ -46,4 +45,14 @@ pub fn make_batch(
         labels,
         indices: indices.to_vec(),
     }
+}
+
+/// One-hot rows for labels: `[labels.len(), classes]`, the targets a loss compares outputs
+/// with.
+pub fn one_hot(labels: &[u8], classes: usize) -> Tensor {
+    let mut data = vec![0.0; labels.len() * classes];
+    for (row, &l) in data.chunks_exact_mut(classes).zip(labels) {
+        row[l as usize] = 1.0;
+    }
+    Tensor::from_vec([labels.len(), classes], data).expect("length matches shape")
 }

@@ -46,12 +46,3 @@ impl Loss {
         }
     }
 }
-
-/// One-hot rows for labels: `[labels.len(), classes]`.
-pub fn one_hot(labels: &[u8], classes: usize) -> Tensor {
-    let mut data = vec![0.0; labels.len() * classes];
-    for (row, &l) in data.chunks_exact_mut(classes).zip(labels) {
-        row[l as usize] = 1.0;
-    }
-    Tensor::from_vec([labels.len(), classes], data).expect("length matches shape")
-}
