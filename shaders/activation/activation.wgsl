@@ -1,5 +1,6 @@
 // Element-wise activations, forward and backward (backward from the output y).
-// kind: 0 ReLU, 1 Leaky ReLU (alpha), 2 sigmoid, 3 tanh. Mirrors backend/cpu/activation.rs.
+// kind: RELU, LEAKY_RELU (alpha), SIGMOID or TANH, constants numbered once in
+// backend/webgpu/ops/activation.rs and prepended to this file. Mirrors backend/cpu/activation.rs.
 
 struct Params {
     count: u32,
@@ -9,8 +10,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+@group(0) @binding(1) var<storage, read_write> output: array<f32>;
+@group(0) @binding(2) var<storage, read> input: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 
 @compute @workgroup_size(256)
@@ -22,10 +23,10 @@ fn activation_forward(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num
     let x = input[i];
     var y = x;
     switch p.kind {
-        case 0u: { y = max(x, 0.0); }
-        case 1u: { y = select(p.alpha * x, x, x > 0.0); }
-        case 2u: { y = 1.0 / (1.0 + exp(-x)); }
-        default: { y = tanh(x); }
+        case RELU: { y = max(x, 0.0); }
+        case LEAKY_RELU: { y = select(p.alpha * x, x, x > 0.0); }
+        case SIGMOID: { y = 1.0 / (1.0 + exp(-x)); }
+        case TANH, default: { y = tanh(x); }
     }
     output[i] = y;
 }
@@ -41,10 +42,10 @@ fn activation_backward(@builtin(global_invocation_id) id: vec3<u32>, @builtin(nu
     let g = dy[i];
     var d = g;
     switch p.kind {
-        case 0u: { d = select(0.0, g, y > 0.0); }
-        case 1u: { d = select(p.alpha * g, g, y > 0.0); }
-        case 2u: { d = g * y * (1.0 - y); }
-        default: { d = g * (1.0 - y * y); }
+        case RELU: { d = select(0.0, g, y > 0.0); }
+        case LEAKY_RELU: { d = select(p.alpha * g, g, y > 0.0); }
+        case SIGMOID: { d = g * y * (1.0 - y); }
+        case TANH, default: { d = g * (1.0 - y * y); }
     }
     output[i] = d;
 }

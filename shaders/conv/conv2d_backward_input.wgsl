@@ -4,9 +4,9 @@
 // [(ky, kx, co) × C_in]. Mirrors backend/cpu/conv.rs::conv2d_backward_input (col2im).
 
 @group(0) @binding(0) var<uniform> p: Conv;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
 
 fn gemm_m() -> u32 { return p.batch * p.in_h * p.in_w; }
 fn gemm_n() -> u32 { return p.c_in; }

@@ -3,9 +3,9 @@
 // Mirrors backend/cpu/conv.rs::conv2d_backward_input. Needs conv_geometry.wgsl, common.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Conv;
-@group(0) @binding(1) var<storage, read> dy4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w4: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> dx4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> dx4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> w4: array<vec4<f32>>;
 
 const BLOCK: u32 = 4u;
 

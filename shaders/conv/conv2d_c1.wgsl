@@ -5,9 +5,9 @@
 // Needs conv_geometry.wgsl and common.wgsl.
 
 @group(0) @binding(0) var<uniform> p: Conv;
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> out4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> out4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> xs: array<f32>;
+@group(0) @binding(3) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias4: array<vec4<f32>>;
 
 const BLOCK: u32 = 8u;

@@ -2,10 +2,10 @@
 // matrix read straight from x. Mirrors backend/cpu/conv.rs::conv2d_forward.
 
 @group(0) @binding(0) var<uniform> p: Conv;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 fn gemm_m() -> u32 { return p.batch * p.out_h * p.out_w; }
 fn gemm_n() -> u32 { return p.c_out; }

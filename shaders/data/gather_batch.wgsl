@@ -39,13 +39,13 @@ struct Aug {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> images: array<u32>;
-@group(0) @binding(2) var<storage, read> labels: array<u32>;
-@group(0) @binding(3) var<storage, read> indices: array<u32>;
-@group(0) @binding(4) var<storage, read> augs: array<Aug>;
-@group(0) @binding(5) var<storage, read> mean_image: array<f32>;
-@group(0) @binding(6) var<storage, read_write> inputs: array<f32>;
-@group(0) @binding(7) var<storage, read_write> targets: array<f32>;
+@group(0) @binding(1) var<storage, read_write> inputs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> targets: array<f32>;
+@group(0) @binding(3) var<storage, read> images: array<u32>;
+@group(0) @binding(4) var<storage, read> labels: array<u32>;
+@group(0) @binding(5) var<storage, read> indices: array<u32>;
+@group(0) @binding(6) var<storage, read> augs: array<Aug>;
+@group(0) @binding(7) var<storage, read> mean_image: array<f32>;
 
 // Stored pixel (y, x) of dataset image `image`, in [0, 1]; 0 outside.
 fn pixel(image: u32, y: i32, x: i32) -> f32 {

@@ -1,7 +1,7 @@
 // Element-wise updates of y in place. Mirrors backend/cpu/elementwise.rs.
 // axpy: y += a·x; add_sign: y += a·sign(x); scale_add: y = a·y + b·x;
 // scale_add_keep_zeros: the same, but 0 where x is exactly 0 (weight averaging under L1);
-// add_row_vector: y[i] += x[i mod cols]; scale: y *= a; fill: y = a.
+// add_row_vector: y[i] += x[i mod cols]; scale: y *= a.
 
 struct Params {
     count: u32,
@@ -59,13 +59,5 @@ fn scale(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) 
     let i = thread_index(id, groups);
     if (i < p.count) {
         y[i] *= p.a;
-    }
-}
-
-@compute @workgroup_size(256)
-fn fill(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = thread_index(id, groups);
-    if (i < p.count) {
-        y[i] = p.a;
     }
 }

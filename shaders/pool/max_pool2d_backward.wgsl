@@ -3,9 +3,9 @@
 // Mirrors backend/cpu/pool.rs::max_pool2d_backward.
 
 @group(0) @binding(0) var<uniform> p: Pool;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<f32>;
 
 @compute @workgroup_size(256)
 fn max_pool2d_backward(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

@@ -1,4 +1,5 @@
-// Reductions. `sum` runs in one workgroup (kind 0: Σx, 1: Σ|x|, 2: Σx²); column_sums_acc
+// Reductions. `sum` runs in one workgroup (kind SUM_VALUES: Σx, SUM_ABS: Σ|x|, SUM_SQUARES: Σx²,
+// constants numbered once in backend/webgpu/ops/reduce.rs and prepended); column_sums_acc
 // runs one workgroup per column and adds into `out`. Mirrors backend/cpu/reduce.rs.
 
 struct Params {
@@ -9,8 +10,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
 
 var<workgroup> partial: array<f32, 256>;
 
@@ -32,9 +33,9 @@ fn sum(@builtin(local_invocation_id) l: vec3<u32>) {
     for (var i = t; i < p.count; i += 256u) {
         let v = x[i];
         switch p.kind {
-            case 0u: { s += v; }
-            case 1u: { s += abs(v); }
-            default: { s += v * v; }
+            case SUM_VALUES: { s += v; }
+            case SUM_ABS: { s += abs(v); }
+            case SUM_SQUARES, default: { s += v * v; }
         }
     }
     partial[t] = s;

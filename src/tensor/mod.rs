@@ -243,10 +243,14 @@ impl Tensor {
         }
     }
 
-    /// The GPU buffer for writing; copies first (on the GPU) if another tensor shares it.
-    pub fn gpu_buffer_mut(&mut self) -> &wgpu::Buffer {
+    /// Copy-on-write, the explicit step before a GPU kernel writes into this tensor in
+    /// place: if another tensor shares its buffer (a snapshot of the weights, say), this one
+    /// gets a copy of its own (recorded on the GPU like a kernel), so the write is not seen
+    /// there. Outputs from `scratch_on` and `zeros_on` are unique already; CPU tensors copy
+    /// in `as_mut_slice`.
+    pub fn make_unique(&mut self) {
         let Storage::Gpu(b) = &mut self.storage else {
-            panic!("gpu_buffer_mut() on a CPU tensor")
+            panic!("make_unique() on a CPU tensor")
         };
         if Arc::strong_count(b) > 1 {
             let bytes = 4 * allocation(&self.shape) as u64;
@@ -257,7 +261,6 @@ impl Tensor {
                 ctx: b.ctx.clone(),
             });
         }
-        b.buffer()
     }
 
     /// The elements, wherever they are. On a GPU this waits for the GPU to deliver them

@@ -96,6 +96,8 @@ pub fn batch_norm_backward(
         ),
         Some(ctx) => {
             let c = x.channels();
+            dgamma.make_unique();
+            dbeta.make_unique();
             gpu::batch_norm_backward(
                 &ctx,
                 x.len() / c,
@@ -106,8 +108,8 @@ pub fn batch_norm_backward(
                 gamma.gpu_buffer(),
                 mean.gpu_buffer(),
                 var.gpu_buffer(),
-                dgamma.gpu_buffer_mut(),
-                dbeta.gpu_buffer_mut(),
+                dgamma.gpu_buffer(),
+                dbeta.gpu_buffer(),
                 dx.gpu_buffer(),
             )?
         }

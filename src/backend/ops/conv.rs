@@ -4,10 +4,6 @@ use crate::backend::geometry::Window2d;
 use crate::backend::webgpu::ops as gpu;
 use crate::error::Result;
 
-/// Channels from which a convolution is tiled as a GEMM on the GPU; below, the 64-wide
-/// tiles would be mostly empty and one thread per output value is faster.
-const TILED_FROM_CHANNELS: usize = 64;
-
 fn input_shape(g: &Window2d) -> [usize; 4] {
     [g.batch, g.in_h, g.in_w, g.channels]
 }
@@ -54,14 +50,7 @@ pub fn conv2d_forward(
             Ok((y, padded))
         }
         Some(ctx) => {
-            let run = if out_c >= TILED_FROM_CHANNELS {
-                gpu::conv2d_forward
-            } else if out_c.is_multiple_of(4) {
-                gpu::conv2d_forward_vec4
-            } else {
-                gpu::conv2d_forward_direct
-            };
-            run(
+            gpu::conv2d_forward_kernel(g, out_c)(
                 &ctx,
                 g,
                 out_c,
@@ -101,18 +90,16 @@ pub fn conv2d_backward_weight(
         }
         Some(ctx) => {
             saved.expect_shape("conv2d_backward_weight", &input_shape(g))?;
-            // Split over chunks of positions: the tiled GEMM would run this long, thin
-            // product (taps × positions · positions × channels) in a handful of workgroups.
-            // The bias gradient is summed by the same kernels.
-            dw.gpu_buffer_mut();
-            gpu::conv2d_backward_weight_split(
+            dw.make_unique();
+            db.make_unique();
+            gpu::conv2d_backward_weight(
                 &ctx,
                 g,
                 out_c,
                 saved.gpu_buffer(),
                 dy.gpu_buffer(),
                 dw.gpu_buffer(),
-                db.gpu_buffer_mut(),
+                db.gpu_buffer(),
             )?;
         }
     }
@@ -128,23 +115,14 @@ pub fn conv2d_backward_input(dy: &Tensor, w: &Tensor, g: &Window2d) -> Result<Te
         None => {
             cpu::conv2d_backward_input(dy.as_slice(), w.as_slice(), g, out_c, dx.as_mut_slice())
         }
-        Some(ctx) => {
-            let run = if g.channels >= TILED_FROM_CHANNELS {
-                gpu::conv2d_backward_input
-            } else if g.channels.is_multiple_of(4) && out_c.is_multiple_of(4) {
-                gpu::conv2d_backward_input_vec4
-            } else {
-                gpu::conv2d_backward_input_direct
-            };
-            run(
-                &ctx,
-                g,
-                out_c,
-                dy.gpu_buffer(),
-                w.gpu_buffer(),
-                dx.gpu_buffer(),
-            )?
-        }
+        Some(ctx) => gpu::conv2d_backward_input_kernel(g, out_c)(
+            &ctx,
+            g,
+            out_c,
+            dy.gpu_buffer(),
+            w.gpu_buffer(),
+            dx.gpu_buffer(),
+        )?,
     }
     Ok(dx)
 }

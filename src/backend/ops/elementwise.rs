@@ -15,7 +15,8 @@ pub fn add_row_vector(x: &mut Tensor, b: &Tensor) -> Result<()> {
         None => cpu::add_row_vector(x.as_mut_slice(), b.as_slice()),
         Some(ctx) => {
             let (n, cols) = (x.len(), b.len());
-            gpu::add_row_vector(&ctx, n, cols, x.gpu_buffer_mut(), b.gpu_buffer())?
+            x.make_unique();
+            gpu::add_row_vector(&ctx, n, cols, x.gpu_buffer(), b.gpu_buffer())?
         }
     }
     Ok(())
@@ -26,7 +27,10 @@ pub fn axpy(y: &mut Tensor, a: f32, x: &Tensor) -> Result<()> {
     same_len("axpy", y, x)?;
     match placement("axpy", &[y, x])? {
         None => cpu::axpy(y.as_mut_slice(), a, x.as_slice()),
-        Some(ctx) => gpu::axpy(&ctx, x.len(), a, y.gpu_buffer_mut(), x.gpu_buffer())?,
+        Some(ctx) => {
+            y.make_unique();
+            gpu::axpy(&ctx, x.len(), a, y.gpu_buffer(), x.gpu_buffer())?
+        }
     }
     Ok(())
 }
@@ -39,7 +43,10 @@ pub fn scale_add(y: &mut Tensor, a: f32, b: f32, x: &Tensor) -> Result<()> {
             cpu::scale(y.as_mut_slice(), a);
             cpu::axpy(y.as_mut_slice(), b, x.as_slice());
         }
-        Some(ctx) => gpu::scale_add(&ctx, x.len(), a, b, y.gpu_buffer_mut(), x.gpu_buffer())?,
+        Some(ctx) => {
+            y.make_unique();
+            gpu::scale_add(&ctx, x.len(), a, b, y.gpu_buffer(), x.gpu_buffer())?
+        }
     }
     Ok(())
 }
@@ -50,7 +57,8 @@ pub fn scale_add_keep_zeros(y: &mut Tensor, a: f32, b: f32, x: &Tensor) -> Resul
     match placement("scale_add_keep_zeros", &[y, x])? {
         None => cpu::scale_add_keep_zeros(y.as_mut_slice(), a, b, x.as_slice()),
         Some(ctx) => {
-            gpu::scale_add_keep_zeros(&ctx, x.len(), a, b, y.gpu_buffer_mut(), x.gpu_buffer())?
+            y.make_unique();
+            gpu::scale_add_keep_zeros(&ctx, x.len(), a, b, y.gpu_buffer(), x.gpu_buffer())?
         }
     }
     Ok(())
@@ -61,7 +69,10 @@ pub fn add_sign(y: &mut Tensor, a: f32, x: &Tensor) -> Result<()> {
     same_len("add_sign", y, x)?;
     match placement("add_sign", &[y, x])? {
         None => cpu::add_sign(y.as_mut_slice(), a, x.as_slice()),
-        Some(ctx) => gpu::add_sign(&ctx, x.len(), a, y.gpu_buffer_mut(), x.gpu_buffer())?,
+        Some(ctx) => {
+            y.make_unique();
+            gpu::add_sign(&ctx, x.len(), a, y.gpu_buffer(), x.gpu_buffer())?
+        }
     }
     Ok(())
 }
@@ -72,7 +83,8 @@ pub fn scale(x: &mut Tensor, a: f32) -> Result<()> {
         None => cpu::scale(x.as_mut_slice(), a),
         Some(ctx) => {
             let n = x.len();
-            gpu::scale(&ctx, n, a, x.gpu_buffer_mut())?
+            x.make_unique();
+            gpu::scale(&ctx, n, a, x.gpu_buffer())?
         }
     }
     Ok(())

@@ -67,20 +67,6 @@ fn params(
     }
 }
 
-/// The GPU kernel for a product: 64×64 tiles in workgroup memory on a real GPU when the
-/// product fills them; otherwise (and on CPU-emulated GPUs, where barriers are costly) 4×4
-/// register blocks when B's rows are contiguous in fours, else one thread per element.
-fn gpu_matmul(ctx: &crate::backend::webgpu::GpuContext, p: &MatmulParams) -> gpu::MatmulKernel {
-    let fills_tiles = p.m >= 16 && p.n >= 16 && p.k >= 16;
-    if fills_tiles && !ctx.emulated {
-        gpu::matmul
-    } else if p.b_cs == 1 && p.n.is_multiple_of(4) && p.b_rs.is_multiple_of(4) {
-        gpu::matmul_vec4
-    } else {
-        gpu::matmul_direct
-    }
-}
-
 /// `op(A) · op(B)`, where op transposes when asked.
 pub fn matmul(a: &Tensor, ta: bool, b: &Tensor, tb: bool) -> Result<Tensor> {
     let d = check(a, ta, b, tb)?;
@@ -116,7 +102,7 @@ fn linear_into(
         }
         Some(ctx) => {
             let p = params(d, strides(a, ta), strides(b, tb), false, bias.is_some());
-            gpu_matmul(&ctx, &p)(
+            gpu::matmul_kernel(&ctx, &p)(
                 &ctx,
                 p,
                 a.gpu_buffer(),
@@ -137,12 +123,13 @@ pub fn matmul_acc(a: &Tensor, ta: bool, b: &Tensor, tb: bool, c: &mut Tensor) ->
         None => gemm(view(a, ta), view(b, tb), c.as_mut_slice(), true),
         Some(ctx) => {
             let p = params(d, strides(a, ta), strides(b, tb), true, false);
-            gpu_matmul(&ctx, &p)(
+            c.make_unique();
+            gpu::matmul_kernel(&ctx, &p)(
                 &ctx,
                 p,
                 a.gpu_buffer(),
                 b.gpu_buffer(),
-                c.gpu_buffer_mut(),
+                c.gpu_buffer(),
                 None,
             )?
         }

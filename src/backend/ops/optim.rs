@@ -167,19 +167,13 @@ pub fn optimizer_step(
         }
         Some(ctx) => {
             let (kernel, params) = rule.gpu(p.len(), lr, l1);
-            // Copy-on-write first: the state buffers are written by the kernel.
+            // Copy-on-write first: the kernel writes the parameter and its state in place.
+            p.make_unique();
             for s in state.iter_mut() {
-                s.gpu_buffer_mut();
+                s.make_unique();
             }
             let state: Vec<&wgpu::Buffer> = state.iter().map(Tensor::gpu_buffer).collect();
-            gpu::optimizer_step(
-                &ctx,
-                kernel,
-                params,
-                p.gpu_buffer_mut(),
-                g.gpu_buffer(),
-                &state,
-            )?
+            gpu::optimizer_step(&ctx, kernel, params, p.gpu_buffer(), g.gpu_buffer(), &state)?
         }
     }
     Ok(())

@@ -39,13 +39,16 @@ pub fn column_sums_acc(x: &Tensor, out: &mut Tensor) -> Result<()> {
     }
     match placement("column_sums_acc", &[x, out])? {
         None => cpu::column_sums_acc(x.as_slice(), x.channels(), out.as_mut_slice()),
-        Some(ctx) => gpu::column_sums_acc(
-            &ctx,
-            x.len(),
-            x.channels(),
-            x.gpu_buffer(),
-            out.gpu_buffer_mut(),
-        )?,
+        Some(ctx) => {
+            out.make_unique();
+            gpu::column_sums_acc(
+                &ctx,
+                x.len(),
+                x.channels(),
+                x.gpu_buffer(),
+                out.gpu_buffer(),
+            )?
+        }
     }
     Ok(())
 }

@@ -308,13 +308,16 @@ impl GpuContext {
         f(recording)
     }
 
-    /// Records one dispatch of `kernel` over `groups` workgroups. Binding 0 is `params`
-    /// (a uniform), bindings 1.. are `buffers` in order.
+    /// Records one dispatch of `kernel` over `groups` workgroups, in the binding order every
+    /// shader declares (see `kernels.rs`): binding 0 is `params` (a uniform), then `writes`,
+    /// the buffers the kernel writes, then `reads`, those it only reads. Writes are in place:
+    /// a tensor written here was made unique first (`Tensor::make_unique`).
     pub fn dispatch<P: Pod>(
         &self,
         kernel: Kernel,
         params: &P,
-        buffers: &[&wgpu::Buffer],
+        writes: &[&wgpu::Buffer],
+        reads: &[&wgpu::Buffer],
         groups: (u32, u32, u32),
     ) -> Result<()> {
         self.check()?;
@@ -344,15 +347,12 @@ impl GpuContext {
                     size: wgpu::BufferSize::new(bytes.len().div_ceil(16) as u64 * 16),
                 }),
             }];
-            entries.extend(
-                buffers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| wgpu::BindGroupEntry {
-                        binding: i as u32 + 1,
-                        resource: b.as_entire_binding(),
-                    }),
-            );
+            entries.extend((writes.iter().chain(reads)).enumerate().map(|(i, b)| {
+                wgpu::BindGroupEntry {
+                    binding: i as u32 + 1,
+                    resource: b.as_entire_binding(),
+                }
+            }));
             let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: None,
                 layout: &pipeline.get_bind_group_layout(0),

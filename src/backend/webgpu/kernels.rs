@@ -1,6 +1,16 @@
-//! Every compute kernel: its WGSL (one file under `shaders/` per op family, plus the shared
-//! snippets it uses, concatenated), its entry point, and how to size its grid.
-//! The pipeline cache in `context.rs` is keyed by [`Kernel`].
+//! Every compute kernel, listed once in [`kernels!`]: each WGSL file under `shaders/`, the
+//! shared snippets appended to it, and the entry points (kernels) it holds. The `Kernel`
+//! enum, [`Kernel::ALL`], each kernel's WGSL source and entry point are generated from that
+//! one list; the pipeline cache in `context.rs` is keyed by [`Kernel`]. Launchers live in
+//! `ops/<family>.rs`, one module per folder of `shaders/`.
+//!
+//! **Binding order**, the same in every shader: binding 0 is the params uniform (a
+//! `#[repr(C)]` struct in the launcher's module with the WGSL struct's field order), then the
+//! buffers the kernel writes (in-place ones included), then those it only reads; launchers
+//! pass the two lists separately to `GpuContext::dispatch`. Each entry point's bindings run
+//! 0..n without gaps (pipelines use the layout the shader implies), so where one file holds
+//! several entry points, a buffer only some of them read is declared last. `tests/shaders.rs`
+//! checks both rules for every kernel.
 
 macro_rules! shader {
     ($path:literal) => {
@@ -8,273 +18,172 @@ macro_rules! shader {
     };
 }
 
+/// Snippets appended to kernels' own files.
 const COMMON: &str = shader!("common.wgsl");
 const GEMM_CORE: &str = shader!("gemm/gemm_core.wgsl");
-const MATMUL: &str = shader!("gemm/matmul.wgsl");
-const MATMUL_VEC4: &str = shader!("gemm/matmul_vec4.wgsl");
 const CONV_GEOMETRY: &str = shader!("conv/conv_geometry.wgsl");
 const IM2COL: &str = shader!("conv/im2col.wgsl");
-const CONV2D_FORWARD: &str = shader!("conv/conv2d_forward.wgsl");
-const CONV2D_BACKWARD_WEIGHT: &str = shader!("conv/conv2d_backward_weight.wgsl");
-const CONV2D_BACKWARD_INPUT: &str = shader!("conv/conv2d_backward_input.wgsl");
-const CONV2D_DIRECT: &str = shader!("conv/conv2d_direct.wgsl");
-const CONV2D_REDUCE: &str = shader!("conv/conv2d_reduce.wgsl");
-const CONV2D_VEC4: &str = shader!("conv/conv2d_vec4.wgsl");
-const CONV2D_VEC4X4: &str = shader!("conv/conv2d_vec4x4.wgsl");
-const CONV2D_C1: &str = shader!("conv/conv2d_c1.wgsl");
-const CONV2D_BACKWARD_INPUT_VEC4: &str = shader!("conv/conv2d_backward_input_vec4.wgsl");
-const MAX_POOL2D_BACKWARD_TILED: &str = shader!("pool/max_pool2d_backward_tiled.wgsl");
 const POOL_GEOMETRY: &str = shader!("pool/pool_geometry.wgsl");
 const FIRST_MAX: &str = shader!("pool/first_max.wgsl");
-const MAX_POOL2D_FORWARD: &str = shader!("pool/max_pool2d_forward.wgsl");
-const MAX_POOL2D_BACKWARD: &str = shader!("pool/max_pool2d_backward.wgsl");
-const AVG_POOL2D_FORWARD: &str = shader!("pool/avg_pool2d_forward.wgsl");
-const AVG_POOL2D_BACKWARD: &str = shader!("pool/avg_pool2d_backward.wgsl");
-const ACTIVATION: &str = shader!("activation/activation.wgsl");
-const SOFTMAX: &str = shader!("activation/softmax.wgsl");
-const CHANNEL_MOMENTS: &str = shader!("batchnorm/channel_moments.wgsl");
-const BATCH_NORM_APPLY: &str = shader!("batchnorm/batch_norm_apply.wgsl");
-const BATCH_NORM_BACKWARD: &str = shader!("batchnorm/batch_norm_backward.wgsl");
-const RANDOM: &str = shader!("random/random.wgsl");
-const LOSS: &str = shader!("loss/loss.wgsl");
-const COUNT_CORRECT: &str = shader!("loss/count_correct.wgsl");
-const REDUCE: &str = shader!("reduce/reduce.wgsl");
-const ELEMENTWISE: &str = shader!("elementwise/elementwise.wgsl");
-const MUL: &str = shader!("elementwise/mul.wgsl");
-const OPTIM: &str = shader!("optim/optim.wgsl");
-const GATHER_BATCH: &str = shader!("data/gather_batch.wgsl");
+const OPTIM_COMMON: &str = shader!("optim/optim_common.wgsl");
+use super::ops::activation::ACTIVATION_IDS;
+use super::ops::reduce::SUM_KINDS;
 
-/// One compute kernel (a pipeline).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kernel {
-    Matmul,
-    MatmulDirect,
-    MatmulVec4,
-    Conv2dForwardDirect,
-    Conv2dBackwardInputDirect,
-    Conv2dBackwardWeightPartial,
-    Conv2dBackwardWeightReduce,
-    Conv2dForwardVec4,
-    Conv2dBackwardWeightPartialVec4,
-    Conv2dForwardVec4x4,
-    Conv2dBackwardWeightPartialVec4x4,
-    Conv2dForwardC1,
-    Conv2dBackwardInputVec4,
-    MaxPool2dBackwardTiled,
-    Conv2dForward,
-    Conv2dBackwardWeight,
-    Conv2dBackwardInput,
-    MaxPool2dForward,
-    MaxPool2dBackward,
-    AvgPool2dForward,
-    AvgPool2dBackward,
-    ActivationForward,
-    ActivationBackward,
-    SoftmaxForward,
-    SoftmaxBackward,
-    ChannelMoments,
-    BatchNormApply,
-    BatchNormBackward,
-    Dropout,
-    GaussianNoise,
-    SoftmaxCrossEntropy,
-    MeanSquaredError,
-    Hinge,
-    CountCorrect,
-    Sum,
-    ColumnSumsAcc,
-    Axpy,
-    AddSign,
-    ScaleAdd,
-    ScaleAddKeepZeros,
-    AddRowVector,
-    Scale,
-    Fill,
-    Mul,
-    SgdStep,
-    MomentumStep,
-    NesterovStep,
-    AdagradStep,
-    RmspropStep,
-    AdadeltaStep,
-    AdamStep,
-    GatherBatch,
+/// Numbered constants shared by Rust and WGSL, written once: `wgsl_ids!(pub NAME { A = 0, … })`
+/// defines `pub const A: u32 = 0;` … here and `NAME`, the same constants as WGSL text that
+/// the kernel table prepends to the shaders that switch on them.
+macro_rules! wgsl_ids {
+    ($vis:vis $wgsl:ident { $($id:ident = $n:literal),* $(,)? }) => {
+        $($vis const $id: u32 = $n;)*
+        $vis const $wgsl: &str = concat!($("const ", stringify!($id), ": u32 = ", $n, "u;\n"),*);
+    };
+}
+pub(crate) use wgsl_ids;
+
+/// The kernel list. Each row: a WGSL file under `shaders/` (the kernel's own code first),
+/// `+` the snippets it needs, then `{ Variant: entry_point, … }` for the entry points it holds.
+/// Adding a kernel is one entry here (and a row if its file is new).
+macro_rules! kernels {
+    ($(
+        $file:literal $(+ $snippet:ident)* => { $($kernel:ident: $entry:ident),+ $(,)? }
+    )*) => {
+        /// One compute kernel (a pipeline): one WGSL entry point.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Kernel {
+            $($($kernel,)+)*
+        }
+
+        impl Kernel {
+            /// Every kernel, in the order of the list.
+            pub const ALL: [Kernel; [$($(stringify!($kernel),)+)*].len()] =
+                [$($(Kernel::$kernel,)+)*];
+
+            /// The entry point, also the kernel's name in labels and reports.
+            pub fn entry(self) -> &'static str {
+                match self {
+                    $($(Kernel::$kernel => stringify!($entry),)+)*
+                }
+            }
+
+            /// The WGSL pieces: the kernel's own file, then its snippets.
+            fn parts(self) -> &'static [&'static str] {
+                match self {
+                    $($(Kernel::$kernel)|+ => &[shader!($file) $(, $snippet)*],)*
+                }
+            }
+
+            /// The file under `shaders/` that holds the kernel.
+            pub fn file(self) -> &'static str {
+                match self {
+                    $($(Kernel::$kernel)|+ => $file,)*
+                }
+            }
+        }
+    };
+}
+
+kernels! {
+    // gemm
+    "gemm/matmul.wgsl" + GEMM_CORE + COMMON => { Matmul: matmul, MatmulDirect: matmul_direct }
+    "gemm/matmul_vec4.wgsl" + COMMON => { MatmulVec4: matmul_vec4 }
+    // conv
+    "conv/conv2d_forward.wgsl" + CONV_GEOMETRY + IM2COL + GEMM_CORE => {
+        Conv2dForward: conv2d_forward,
+    }
+    "conv/conv2d_direct.wgsl" + CONV_GEOMETRY + COMMON => {
+        Conv2dForwardDirect: conv2d_forward_direct,
+        Conv2dBackwardInputDirect: conv2d_backward_input_direct,
+        Conv2dBackwardWeightPartial: conv2d_backward_weight_partial,
+    }
+    "conv/conv2d_vec4.wgsl" + CONV_GEOMETRY + COMMON => {
+        Conv2dForwardVec4: conv2d_forward_vec4,
+        Conv2dBackwardWeightPartialVec4: conv2d_backward_weight_partial_vec4,
+    }
+    "conv/conv2d_vec4x4.wgsl" + CONV_GEOMETRY + COMMON => {
+        Conv2dForwardVec4x4: conv2d_forward_vec4x4,
+        Conv2dBackwardWeightPartialVec4x4: conv2d_backward_weight_partial_vec4x4,
+    }
+    "conv/conv2d_c1.wgsl" + CONV_GEOMETRY + COMMON => { Conv2dForwardC1: conv2d_forward_c1 }
+    "conv/conv2d_reduce.wgsl" + COMMON => {
+        Conv2dBackwardWeightReduce: conv2d_backward_weight_reduce,
+    }
+    "conv/conv2d_backward_input.wgsl" + CONV_GEOMETRY + GEMM_CORE => {
+        Conv2dBackwardInput: conv2d_backward_input,
+    }
+    "conv/conv2d_backward_input_vec4.wgsl" + CONV_GEOMETRY + COMMON => {
+        Conv2dBackwardInputVec4: conv2d_backward_input_vec4,
+    }
+    // pool
+    "pool/max_pool2d_forward.wgsl" + POOL_GEOMETRY + FIRST_MAX + COMMON => {
+        MaxPool2dForward: max_pool2d_forward,
+    }
+    "pool/max_pool2d_backward.wgsl" + POOL_GEOMETRY + FIRST_MAX + COMMON => {
+        MaxPool2dBackward: max_pool2d_backward,
+    }
+    "pool/max_pool2d_backward_tiled.wgsl" + POOL_GEOMETRY + FIRST_MAX + COMMON => {
+        MaxPool2dBackwardTiled: max_pool2d_backward_tiled,
+    }
+    "pool/avg_pool2d_forward.wgsl" + POOL_GEOMETRY + COMMON => {
+        AvgPool2dForward: avg_pool2d_forward,
+    }
+    "pool/avg_pool2d_backward.wgsl" + POOL_GEOMETRY + COMMON => {
+        AvgPool2dBackward: avg_pool2d_backward,
+    }
+    // activation
+    "activation/activation.wgsl" + ACTIVATION_IDS + COMMON => {
+        ActivationForward: activation_forward,
+        ActivationBackward: activation_backward,
+    }
+    "activation/softmax.wgsl" + COMMON => {
+        SoftmaxForward: softmax_forward,
+        SoftmaxBackward: softmax_backward,
+    }
+    // batchnorm
+    "batchnorm/channel_moments.wgsl" => { ChannelMoments: channel_moments }
+    "batchnorm/batch_norm_apply.wgsl" + COMMON => { BatchNormApply: batch_norm_apply }
+    "batchnorm/batch_norm_backward.wgsl" => { BatchNormBackward: batch_norm_backward }
+    // random
+    "random/random.wgsl" + COMMON => { Dropout: dropout, GaussianNoise: gaussian_noise }
+    // loss
+    "loss/loss.wgsl" => {
+        SoftmaxCrossEntropy: softmax_cross_entropy,
+        MeanSquaredError: mean_squared_error,
+        Hinge: hinge,
+    }
+    "loss/count_correct.wgsl" => { CountCorrect: count_correct }
+    // reduce
+    "reduce/reduce.wgsl" + SUM_KINDS => { Sum: sum, ColumnSumsAcc: column_sums_acc }
+    // elementwise
+    "elementwise/elementwise.wgsl" + COMMON => {
+        Axpy: axpy,
+        AddSign: add_sign,
+        ScaleAdd: scale_add,
+        ScaleAddKeepZeros: scale_add_keep_zeros,
+        AddRowVector: add_row_vector,
+        Scale: scale,
+    }
+    "elementwise/mul.wgsl" + COMMON => { Mul: mul }
+    // optim
+    "optim/sgd.wgsl" + OPTIM_COMMON + COMMON => { SgdStep: sgd_step }
+    "optim/momentum.wgsl" + OPTIM_COMMON + COMMON => { MomentumStep: momentum_step }
+    "optim/nesterov.wgsl" + OPTIM_COMMON + COMMON => { NesterovStep: nesterov_step }
+    "optim/adagrad.wgsl" + OPTIM_COMMON + COMMON => { AdagradStep: adagrad_step }
+    "optim/rmsprop.wgsl" + OPTIM_COMMON + COMMON => { RmspropStep: rmsprop_step }
+    "optim/adadelta.wgsl" + OPTIM_COMMON + COMMON => { AdadeltaStep: adadelta_step }
+    "optim/adam.wgsl" + OPTIM_COMMON + COMMON => { AdamStep: adam_step }
+    // data
+    "data/gather_batch.wgsl" + COMMON => { GatherBatch: gather_batch }
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 52] = [
-        Kernel::Matmul,
-        Kernel::MatmulDirect,
-        Kernel::MatmulVec4,
-        Kernel::Conv2dForwardDirect,
-        Kernel::Conv2dBackwardInputDirect,
-        Kernel::Conv2dBackwardWeightPartial,
-        Kernel::Conv2dBackwardWeightReduce,
-        Kernel::Conv2dForwardVec4,
-        Kernel::Conv2dBackwardWeightPartialVec4,
-        Kernel::Conv2dForwardVec4x4,
-        Kernel::Conv2dBackwardWeightPartialVec4x4,
-        Kernel::Conv2dForwardC1,
-        Kernel::Conv2dBackwardInputVec4,
-        Kernel::MaxPool2dBackwardTiled,
-        Kernel::Conv2dForward,
-        Kernel::Conv2dBackwardWeight,
-        Kernel::Conv2dBackwardInput,
-        Kernel::MaxPool2dForward,
-        Kernel::MaxPool2dBackward,
-        Kernel::AvgPool2dForward,
-        Kernel::AvgPool2dBackward,
-        Kernel::ActivationForward,
-        Kernel::ActivationBackward,
-        Kernel::SoftmaxForward,
-        Kernel::SoftmaxBackward,
-        Kernel::ChannelMoments,
-        Kernel::BatchNormApply,
-        Kernel::BatchNormBackward,
-        Kernel::Dropout,
-        Kernel::GaussianNoise,
-        Kernel::SoftmaxCrossEntropy,
-        Kernel::MeanSquaredError,
-        Kernel::Hinge,
-        Kernel::CountCorrect,
-        Kernel::Sum,
-        Kernel::ColumnSumsAcc,
-        Kernel::Axpy,
-        Kernel::AddSign,
-        Kernel::ScaleAdd,
-        Kernel::ScaleAddKeepZeros,
-        Kernel::AddRowVector,
-        Kernel::Scale,
-        Kernel::Fill,
-        Kernel::Mul,
-        Kernel::SgdStep,
-        Kernel::MomentumStep,
-        Kernel::NesterovStep,
-        Kernel::AdagradStep,
-        Kernel::RmspropStep,
-        Kernel::AdadeltaStep,
-        Kernel::AdamStep,
-        Kernel::GatherBatch,
-    ];
-
-    /// The WGSL pieces (the kernel's file first) and the entry point.
-    fn parts(self) -> (&'static [&'static str], &'static str) {
-        use Kernel::*;
-        match self {
-            Matmul => (&[MATMUL, GEMM_CORE, COMMON], "matmul"),
-            MatmulDirect => (&[MATMUL, GEMM_CORE, COMMON], "matmul_direct"),
-            MatmulVec4 => (&[MATMUL_VEC4, COMMON], "matmul_vec4"),
-            Conv2dForwardDirect => (
-                &[CONV2D_DIRECT, CONV_GEOMETRY, COMMON],
-                "conv2d_forward_direct",
-            ),
-            Conv2dBackwardInputDirect => (
-                &[CONV2D_DIRECT, CONV_GEOMETRY, COMMON],
-                "conv2d_backward_input_direct",
-            ),
-            Conv2dBackwardWeightPartial => (
-                &[CONV2D_DIRECT, CONV_GEOMETRY, COMMON],
-                "conv2d_backward_weight_partial",
-            ),
-            Conv2dBackwardWeightReduce => {
-                (&[CONV2D_REDUCE, COMMON], "conv2d_backward_weight_reduce")
-            }
-            Conv2dForwardVec4 => (&[CONV2D_VEC4, CONV_GEOMETRY, COMMON], "conv2d_forward_vec4"),
-            Conv2dBackwardWeightPartialVec4 => (
-                &[CONV2D_VEC4, CONV_GEOMETRY, COMMON],
-                "conv2d_backward_weight_partial_vec4",
-            ),
-            Conv2dForwardVec4x4 => (
-                &[CONV2D_VEC4X4, CONV_GEOMETRY, COMMON],
-                "conv2d_forward_vec4x4",
-            ),
-            Conv2dBackwardWeightPartialVec4x4 => (
-                &[CONV2D_VEC4X4, CONV_GEOMETRY, COMMON],
-                "conv2d_backward_weight_partial_vec4x4",
-            ),
-            Conv2dForwardC1 => (&[CONV2D_C1, CONV_GEOMETRY, COMMON], "conv2d_forward_c1"),
-            Conv2dBackwardInputVec4 => (
-                &[CONV2D_BACKWARD_INPUT_VEC4, CONV_GEOMETRY, COMMON],
-                "conv2d_backward_input_vec4",
-            ),
-            MaxPool2dBackwardTiled => (
-                &[MAX_POOL2D_BACKWARD_TILED, POOL_GEOMETRY, FIRST_MAX, COMMON],
-                "max_pool2d_backward_tiled",
-            ),
-            Conv2dForward => (
-                &[CONV2D_FORWARD, CONV_GEOMETRY, IM2COL, GEMM_CORE],
-                "conv2d_forward",
-            ),
-            Conv2dBackwardWeight => (
-                &[CONV2D_BACKWARD_WEIGHT, CONV_GEOMETRY, IM2COL, GEMM_CORE],
-                "conv2d_backward_weight",
-            ),
-            Conv2dBackwardInput => (
-                &[CONV2D_BACKWARD_INPUT, CONV_GEOMETRY, GEMM_CORE],
-                "conv2d_backward_input",
-            ),
-            MaxPool2dForward => (
-                &[MAX_POOL2D_FORWARD, POOL_GEOMETRY, FIRST_MAX, COMMON],
-                "max_pool2d_forward",
-            ),
-            MaxPool2dBackward => (
-                &[MAX_POOL2D_BACKWARD, POOL_GEOMETRY, FIRST_MAX, COMMON],
-                "max_pool2d_backward",
-            ),
-            AvgPool2dForward => (
-                &[AVG_POOL2D_FORWARD, POOL_GEOMETRY, COMMON],
-                "avg_pool2d_forward",
-            ),
-            AvgPool2dBackward => (
-                &[AVG_POOL2D_BACKWARD, POOL_GEOMETRY, COMMON],
-                "avg_pool2d_backward",
-            ),
-            ActivationForward => (&[ACTIVATION, COMMON], "activation_forward"),
-            ActivationBackward => (&[ACTIVATION, COMMON], "activation_backward"),
-            SoftmaxForward => (&[SOFTMAX, COMMON], "softmax_forward"),
-            SoftmaxBackward => (&[SOFTMAX, COMMON], "softmax_backward"),
-            ChannelMoments => (&[CHANNEL_MOMENTS], "channel_moments"),
-            BatchNormApply => (&[BATCH_NORM_APPLY, COMMON], "batch_norm_apply"),
-            BatchNormBackward => (&[BATCH_NORM_BACKWARD], "batch_norm_backward"),
-            Dropout => (&[RANDOM, COMMON], "dropout"),
-            GaussianNoise => (&[RANDOM, COMMON], "gaussian_noise"),
-            SoftmaxCrossEntropy => (&[LOSS], "softmax_cross_entropy"),
-            MeanSquaredError => (&[LOSS], "mean_squared_error"),
-            Hinge => (&[LOSS], "hinge"),
-            CountCorrect => (&[COUNT_CORRECT], "count_correct"),
-            Sum => (&[REDUCE], "sum"),
-            ColumnSumsAcc => (&[REDUCE], "column_sums_acc"),
-            Axpy => (&[ELEMENTWISE, COMMON], "axpy"),
-            AddSign => (&[ELEMENTWISE, COMMON], "add_sign"),
-            ScaleAdd => (&[ELEMENTWISE, COMMON], "scale_add"),
-            ScaleAddKeepZeros => (&[ELEMENTWISE, COMMON], "scale_add_keep_zeros"),
-            AddRowVector => (&[ELEMENTWISE, COMMON], "add_row_vector"),
-            Scale => (&[ELEMENTWISE, COMMON], "scale"),
-            Fill => (&[ELEMENTWISE, COMMON], "fill"),
-            Mul => (&[MUL, COMMON], "mul"),
-            SgdStep => (&[OPTIM, COMMON], "sgd_step"),
-            MomentumStep => (&[OPTIM, COMMON], "momentum_step"),
-            NesterovStep => (&[OPTIM, COMMON], "nesterov_step"),
-            AdagradStep => (&[OPTIM, COMMON], "adagrad_step"),
-            RmspropStep => (&[OPTIM, COMMON], "rmsprop_step"),
-            AdadeltaStep => (&[OPTIM, COMMON], "adadelta_step"),
-            AdamStep => (&[OPTIM, COMMON], "adam_step"),
-            GatherBatch => (&[GATHER_BATCH, COMMON], "gather_batch"),
-        }
-    }
-
-    /// The entry point, also the kernel's name in labels and reports.
+    /// The kernel's name in labels and reports: its entry point.
     pub fn name(self) -> &'static str {
-        self.parts().1
-    }
-
-    pub fn entry(self) -> &'static str {
-        self.parts().1
+        self.entry()
     }
 
     /// The complete WGSL module.
     pub fn source(self) -> String {
-        self.parts().0.join("\n")
+        self.parts().join("\n")
     }
 }
 
