@@ -2,10 +2,9 @@
 //! the feature maps of every layer. Both use the weights evaluation uses (the average, when
 //! weight averaging is on) and leave the training weights as they were.
 
-use super::trainer::Trainer;
-use crate::backend::ops;
+use super::trainer::{probabilities, Trainer};
 use crate::error::{Error, Result};
-use crate::nn::{LayerSpec, Mode};
+use crate::nn::Mode;
 use crate::tensor::Tensor;
 
 /// One layer's output for one image: `values` is `[H, W, C]` (or `[F]`) in NHWC order.
@@ -41,11 +40,9 @@ impl Trainer {
 
     /// Runs `f` with the evaluated weights in place, then puts the training weights back.
     fn with_evaluated_weights<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        let live = self.model.weights();
-        let evaluated = self.evaluated_weights();
-        self.model.set_weights(&evaluated)?;
+        let live = self.swap_in_evaluated()?;
         let out = f(self);
-        self.model.set_weights(&live)?;
+        self.swap_back(live)?;
         out
     }
 
@@ -57,18 +54,9 @@ impl Trainer {
     /// Class probabilities for a batch of images, image after image.
     pub async fn predict_many(&mut self, images: &[&[u8]]) -> Result<Vec<f32>> {
         let x = self.input_of(images)?;
-        let ends_in_softmax = matches!(
-            self.config.model.layers.last().map(|l| &l.layer),
-            Some(LayerSpec::Softmax)
-        );
-        let probabilities = self.with_evaluated_weights(|t| {
-            let out = t.model.forward(&x, Mode::Eval)?;
-            if ends_in_softmax {
-                Ok(out)
-            } else {
-                ops::softmax_forward(&out)
-            }
-        })?;
+        let loss = self.config.loss;
+        let (_, probabilities) =
+            self.with_evaluated_weights(|t| probabilities(&mut t.model, &x, &loss))?;
         probabilities.read().await
     }
 
