@@ -1,8 +1,6 @@
 //! The worker's wasm glue: receive [`Request`]s, do the work, post [`Event`]s.
 
 use crate::clock::now_ms;
-use std::cell::RefCell;
-use std::rc::Rc;
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -12,12 +10,8 @@ use std::sync::Arc;
 
 use super::fetch;
 use super::protocol::{Event, Request, Sample, SAMPLES_PER_CLASS};
-use super::session::{self, Command, Host, Session};
+use super::session::{Command, Inbox};
 use crate::data::{assemble_files, Builtin, Dataset};
-
-/// What the worker holds between messages: the current dataset (replaced only by one that
-/// loaded completely) and the training session.
-type State = Host;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -59,15 +53,12 @@ pub fn start() {
         };
         post(&Event::Crashed { message });
     }));
-    let state = Rc::new(RefCell::new(State {
-        dataset: None,
-        session: Session::default(),
-    }));
+    let inbox = Inbox::new(post);
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let state = state.clone();
+        let inbox = inbox.clone();
         wasm_bindgen_futures::spawn_local(async move {
             match decode(&event.data()) {
-                Ok((request, buffers)) => handle(request, buffers, &state).await,
+                Ok((request, buffers)) => handle(request, buffers, &inbox).await,
                 Err(message) => post(&Event::LoadFailed { message }),
             }
         });
@@ -101,75 +92,21 @@ fn decode(data: &JsValue) -> Result<(Request, Vec<Vec<u8>>), String> {
     Ok((request, buffers))
 }
 
-async fn handle(request: Request, buffers: Vec<Vec<u8>>, state: &Rc<RefCell<State>>) {
-    let command = match request {
-        Request::LoadBuiltin(builtin) => return loaded(load_builtin(builtin).await, state),
+/// Loads datasets here, beside the session (a download does not hold up training), and
+/// crashes on the test hook's request; every other request goes to the session as it came.
+async fn handle(request: Request, buffers: Vec<Vec<u8>>, inbox: &Inbox) {
+    match request {
+        Request::LoadBuiltin(builtin) => loaded(load_builtin(builtin).await, inbox),
         Request::LoadFiles { names } => {
             let t0 = now_ms();
             let parsed = assemble_files("Your files", names.into_iter().zip(buffers).collect())
                 .map(|d| (d, now_ms() - t0))
                 .map_err(|e| e.to_string());
-            return loaded(parsed, state);
+            loaded(parsed, inbox)
         }
-        Request::Train {
-            config,
-            backend,
-            snapshot_every,
-            from_current,
-        } => Command::Train {
-            config,
-            backend,
-            one_step: false,
-            snapshot_every,
-            from_current,
-        },
-        Request::Step {
-            config,
-            backend,
-            snapshot_every,
-        } => Command::Train {
-            config,
-            backend,
-            one_step: true,
-            snapshot_every,
-            from_current: false,
-        },
-        Request::Pause => Command::Pause,
-        Request::Resume => Command::Resume,
-        Request::Stop => Command::Stop,
-        Request::Reset => Command::Reset,
-        Request::Predict {
-            pixels,
-            feature_maps,
-        } => Command::Predict {
-            pixels,
-            feature_maps,
-        },
-        Request::LoseDevice => Command::LoseDevice,
         Request::Crash => panic!("the test hook asked the worker to crash"),
-        Request::Memory => {
-            let (gpu_buffers, gpu_bytes) = state.borrow().session.gpu_buffers();
-            return post(&Event::Memory {
-                wasm_bytes: wasm_memory_bytes(),
-                gpu_buffers,
-                gpu_bytes,
-            });
-        }
-        Request::SaveModel => Command::SaveModel { onnx: false },
-        Request::ExportOnnx => Command::SaveModel { onnx: true },
-        Request::OpenModel { name } => match buffers.into_iter().next() {
-            Some(bytes) => Command::OpenModel { name, bytes },
-            None => {
-                return post(&Event::OpenFailed {
-                    message: format!("{name}: the file's bytes did not arrive"),
-                })
-            }
-        },
-        Request::TestGallery { start, count } => Command::TestGallery { start, count },
-        Request::GradCheck { images } => Command::GradCheck { images },
-        Request::Lab { kind, runs, first } => Command::Lab { kind, runs, first },
-    };
-    session::submit(state, command, post);
+        request => inbox.submit(Command::Page(request, buffers)),
+    }
 }
 
 /// The size of this instance's wasm linear memory (it only grows).
@@ -182,7 +119,7 @@ pub fn wasm_memory_bytes() -> u64 {
 }
 
 /// Makes a dataset that loaded completely the current one, or reports why it did not.
-fn loaded(loaded: Result<(Dataset, f64), String>, state: &Rc<RefCell<State>>) {
+fn loaded(loaded: Result<(Dataset, f64), String>, inbox: &Inbox) {
     match loaded {
         Ok((dataset, parse_ms)) => {
             let samples = dataset
@@ -199,7 +136,7 @@ fn loaded(loaded: Result<(Dataset, f64), String>, state: &Rc<RefCell<State>>) {
                 samples,
                 parse_ms,
             });
-            state.borrow_mut().dataset = Some(Arc::new(dataset));
+            inbox.submit(Command::UseDataset(Arc::new(dataset)));
         }
         Err(message) => post(&Event::LoadFailed { message }),
     }
