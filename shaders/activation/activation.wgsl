@@ -1,6 +1,6 @@
 // Element-wise activations, forward and backward (backward from the output y).
 // kind: RELU, LEAKY_RELU (alpha), SIGMOID or TANH, constants numbered once in
-// backend/webgpu/ops/activation.rs and prepended to this file. Mirrors backend/cpu/activation.rs.
+// backend/webgpu/ops/activation.rs and appended to this file. Mirrors backend/cpu/activation.rs.
 
 struct Params {
     count: u32,

@@ -1,6 +1,7 @@
-// Reductions. `sum` runs in one workgroup (kind SUM_VALUES: Σx, SUM_ABS: Σ|x|, SUM_SQUARES: Σx²,
-// constants numbered once in backend/webgpu/ops/reduce.rs and prepended); column_sums_acc
-// runs one workgroup per column and adds into `out`. Mirrors backend/cpu/reduce.rs.
+// Reductions. `sum` runs in one workgroup (kind SUM_VALUES: Σx, SUM_ABS: Σ|x|,
+// SUM_SQUARES: Σx², constants numbered once in backend/webgpu/ops/reduce.rs and appended);
+// column_sums_acc runs one workgroup per column and adds into `out`. Mirrors
+// backend/cpu/reduce.rs.
 
 struct Params {
     count: u32,

@@ -18,7 +18,10 @@ macro_rules! shader {
     };
 }
 
-/// Snippets appended to kernels' own files.
+use super::ops::activation::ACTIVATION_IDS;
+use super::ops::reduce::SUM_KINDS;
+
+// Snippets appended to kernels' own files.
 const COMMON: &str = shader!("common.wgsl");
 const GEMM_CORE: &str = shader!("gemm/gemm_core.wgsl");
 const CONV_GEOMETRY: &str = shader!("conv/conv_geometry.wgsl");
@@ -26,12 +29,10 @@ const IM2COL: &str = shader!("conv/im2col.wgsl");
 const POOL_GEOMETRY: &str = shader!("pool/pool_geometry.wgsl");
 const FIRST_MAX: &str = shader!("pool/first_max.wgsl");
 const OPTIM_COMMON: &str = shader!("optim/optim_common.wgsl");
-use super::ops::activation::ACTIVATION_IDS;
-use super::ops::reduce::SUM_KINDS;
 
 /// Numbered constants shared by Rust and WGSL, written once: `wgsl_ids!(pub NAME { A = 0, … })`
-/// defines `pub const A: u32 = 0;` … here and `NAME`, the same constants as WGSL text that
-/// the kernel table prepends to the shaders that switch on them.
+/// defines `pub const A: u32 = 0;` … and `NAME`, the same constants as WGSL text, which the
+/// kernel list appends to the shaders that switch on them like any snippet.
 macro_rules! wgsl_ids {
     ($vis:vis $wgsl:ident { $($id:ident = $n:literal),* $(,)? }) => {
         $($vis const $id: u32 = $n;)*
@@ -69,13 +70,6 @@ macro_rules! kernels {
             fn parts(self) -> &'static [&'static str] {
                 match self {
                     $($(Kernel::$kernel)|+ => &[shader!($file) $(, $snippet)*],)*
-                }
-            }
-
-            /// The file under `shaders/` that holds the kernel.
-            pub fn file(self) -> &'static str {
-                match self {
-                    $($(Kernel::$kernel)|+ => $file,)*
                 }
             }
         }
