@@ -8,7 +8,7 @@ use crate::backend::webgpu::kernels::{grid, Kernel};
 use crate::backend::webgpu::GpuContext;
 use crate::error::Result;
 
-/// `shaders/optim/optim.wgsl::Params`.
+/// `shaders/optim/optim_common.wgsl::Params`.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable, Default)]
 pub struct OptimParams {
