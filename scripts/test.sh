@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test layer, in order of speed, stopping at the first failure. Called by `make test`
-# after `make setup data`; CI runs the same through .ci/run.
+# after `make setup data`; CI runs the same through .ci/run. Each layer's wall and CPU time
+# (user + sys of everything it ran) is printed when it ends, and all of them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -15,24 +16,68 @@ chmod 0700 "$XDG_RUNTIME_DIR"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=600
 
-layer() { printf '\n\033[1m== test: %s\033[0m\n' "$*"; }
+# CPU seconds used so far by everything this script ran (bash's `times`, children's line).
+TIMES=$(mktemp)
+cpu_now() {
+  times >"$TIMES"
+  CPU_NOW=$(awk 'NR == 2 { for (i = 1; i <= NF; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } printf "%.0f", s }' "$TIMES")
+}
+LAYER="" LAYER_START=0 LAYER_CPU=0 START=$SECONDS
+SUMMARY=()
+end_layer() {
+  [ -n "$LAYER" ] || return 0
+  cpu_now
+  local line
+  line=$(printf '%6d s wall %6d s CPU   %s' $((SECONDS - LAYER_START)) $((CPU_NOW - LAYER_CPU)) "$LAYER")
+  SUMMARY+=("$line")
+  printf '\033[2m%s\033[0m\n' "$line"
+  LAYER=""
+}
+layer() {
+  end_layer
+  LAYER="$*" LAYER_START=$SECONDS
+  cpu_now
+  LAYER_CPU=$CPU_NOW
+  printf '\n\033[1m== test: %s\033[0m\n' "$*"
+}
+summary() {
+  local status=$?
+  end_layer
+  cpu_now
+  printf '\n\033[1m== test: time per layer%s\033[0m\n' "$([ $status = 0 ] || echo ", stopped by a failure")"
+  printf '%s\n' "${SUMMARY[@]}"
+  printf '%6d s wall %6d s CPU   all\n' $((SECONDS - START)) "$CPU_NOW"
+  rm -f "$TIMES"
+}
+trap summary EXIT
 
-layer "format and lints"
+layer "format"
 cargo fmt --check
+layer "lints: clippy natively"
 cargo clippy --all-targets --quiet -- -D warnings
+layer "lints: clippy for wasm32"
 cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 
-layer "native: cargo test"
-cargo test --quiet
+# The examples are not built here (`cargo test` alone would link all three): clippy has
+# checked them above, for both targets.
+layer "native: build the tests"
+cargo test --quiet --lib --bins --tests --no-run
+layer "native: cargo test (unit tests, then the suites in tests/: engine, gpu, io, lessons)"
+cargo test --quiet --lib --bins --tests
+layer "native: doc tests"
+cargo test --quiet --doc
 
 layer "interop: Python's safetensors + numpy read the model files cargo test wrote"
 build/venv/bin/python tests/python/check_model_file.py build/interop
 layer "interop: onnx.checker and onnxruntime run the ONNX exports cargo test wrote"
 build/venv/bin/python tests/python/check_onnx.py build/interop
 
+layer "wasm: build the tests"
+cargo test --quiet --target wasm32-unknown-unknown --test browser --test gpu --no-run
 layer "wasm: cargo test in headless Chromium (CPU kernels, and WebGPU on SwiftShader)"
-cargo test --target wasm32-unknown-unknown --test browser --test kernels_gpu
+cargo test --target wasm32-unknown-unknown --test browser --test gpu
 
-layer "end to end: the release bundle in headless Chromium"
+layer "end to end: build the release bundle"
 trunk build --release --offline
+layer "end to end: the release bundle in headless Chromium"
 node --test --test-concurrency=1 e2e/

@@ -1,5 +1,7 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the test suites (each suite's `main.rs` includes this module).
 #![allow(dead_code)]
+
+pub mod repro;
 
 use std::sync::{Arc, OnceLock};
 
@@ -27,4 +29,21 @@ pub fn fashion() -> Arc<Dataset> {
     FASHION
         .get_or_init(|| load(Builtin::FashionMnist, "fashion-mnist"))
         .clone()
+}
+
+/// A new GPU context natively, or None (and a message) without an adapter; a failure instead
+/// when REQUIRE_GPU is set, as scripts/test.sh sets it (lavapipe is installed there).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn gpu() -> Option<Arc<trainer::backend::webgpu::GpuContext>> {
+    match pollster::block_on(trainer::backend::webgpu::GpuContext::new()) {
+        Ok(ctx) => Some(ctx),
+        Err(e) => {
+            assert!(
+                std::env::var("REQUIRE_GPU").is_err(),
+                "REQUIRE_GPU is set but {e}"
+            );
+            eprintln!("skipped: no adapter ({e})");
+            None
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! A short training run whose loss curve must be bit-identical natively and in wasm:
-//! tests/training.rs and tests/browser.rs both compare it with the same fixture.
+//! tests/engine/training.rs and tests/browser/main.rs both compare it with the same fixture.
 
 use std::sync::Arc;
 
@@ -91,5 +91,5 @@ pub async fn losses_on(device: Device) -> Vec<f32> {
     losses
 }
 
-/// The curve recorded natively (`UPDATE_FIXTURES=1 cargo test --test training` rewrites it).
+/// The curve recorded natively (`UPDATE_FIXTURES=1 cargo test --test engine training::` rewrites it).
 pub const FIXTURE: &str = include_str!("../fixtures/loss_curve_bits.json");

@@ -1,7 +1,7 @@
 """Reads model files written by the app with Python's safetensors + numpy, independently of
 the Rust code: checks the documented tensor names and shapes, then runs the model in numpy
 (NHWC inputs, HWIO conv kernels, [in, out] dense weights) and compares its probabilities with
-the app's. Usage: check_model_file.py DIR (the files `cargo test --test model_file` wrote)."""
+the app's. Usage: check_model_file.py DIR (the files `cargo test --test io model_file::` wrote)."""
 import json
 import sys
 from pathlib import Path

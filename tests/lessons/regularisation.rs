@@ -1,6 +1,6 @@
 //! The regularisation lab at reduced size: the outcomes the lesson teaches.
 
-mod common;
+use crate::common;
 
 use pollster::block_on;
 use trainer::lessons::lab::{run_to_end, RunReport};

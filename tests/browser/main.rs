@@ -162,7 +162,7 @@ fn gradient_check_passes_in_the_browser() {
     assert!(report.max_rel_error() < 1e-3, "{report:?}");
 }
 
-#[path = "common/repro.rs"]
+#[path = "../common/repro.rs"]
 mod repro;
 
 #[wasm_bindgen_test]

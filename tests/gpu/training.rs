@@ -1,14 +1,12 @@
 //! Training on the GPU (natively: lavapipe in `make test`): the same run as on the CPU, a
 //! small number of dispatches per step, batches built on the GPU equal to the CPU's, and a
-//! lost device that training survives on the CPU without losing a completed epoch.
+//! lost device that training survives on the CPU without losing a completed epoch. Each test
+//! makes a fresh GPU context (`common::gpu`), so a lost device does not spill over.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use std::sync::Arc;
+use crate::common;
 
 use pollster::block_on;
-use trainer::backend::webgpu::GpuContext;
 use trainer::data::augment::Augmentation;
 use trainer::data::batch::make_batch;
 use trainer::data::device::DeviceImages;
@@ -17,21 +15,6 @@ use trainer::nn::presets::Preset;
 use trainer::random::Rng;
 use trainer::tensor::Device;
 use trainer::train::{FinishReason, TrainConfig, TrainEvent, Trainer};
-
-/// A fresh GPU for each test (device loss must not spill over), or None without an adapter.
-fn gpu() -> Option<Arc<GpuContext>> {
-    match block_on(GpuContext::new()) {
-        Ok(ctx) => Some(ctx),
-        Err(e) => {
-            assert!(
-                std::env::var("REQUIRE_GPU").is_err(),
-                "REQUIRE_GPU is set but {e}"
-            );
-            eprintln!("skipped: no adapter ({e})");
-            None
-        }
-    }
-}
 
 fn losses(events: &[TrainEvent]) -> Vec<f32> {
     events
@@ -45,7 +28,7 @@ fn losses(events: &[TrainEvent]) -> Vec<f32> {
 
 #[test]
 fn two_hundred_steps_of_the_default_cnn_agree_with_the_cpu() {
-    let Some(ctx) = gpu() else { return };
+    let Some(ctx) = common::gpu() else { return };
     let mut config = TrainConfig::for_preset(Preset::DefaultCnn, 1, 3);
     config.batch_size = 16;
     config.split.train_subset = Some(200 * 16);
@@ -93,7 +76,7 @@ fn two_hundred_steps_of_the_default_cnn_agree_with_the_cpu() {
 
 #[test]
 fn the_default_cnn_needs_at_most_40_dispatches_per_step() {
-    let Some(ctx) = gpu() else { return };
+    let Some(ctx) = common::gpu() else { return };
     let mut config = TrainConfig::for_preset(Preset::DefaultCnn, 1, 3);
     config.split.train_subset = Some(64 * 3);
     config.split.validation = 64;
@@ -113,7 +96,7 @@ fn the_default_cnn_needs_at_most_40_dispatches_per_step() {
 
 #[test]
 fn batches_gathered_and_augmented_on_the_gpu_equal_the_cpu_ones() {
-    let Some(ctx) = gpu() else { return };
+    let Some(ctx) = common::gpu() else { return };
     let dataset = common::mnist();
     let indices: Vec<u32> = (0..37).map(|i| i * 997 % 60000).collect();
     for kind in [
@@ -160,7 +143,7 @@ fn batches_gathered_and_augmented_on_the_gpu_equal_the_cpu_ones() {
 
 #[test]
 fn a_lost_gpu_hands_training_to_the_cpu_without_losing_a_completed_epoch() {
-    let Some(ctx) = gpu() else { return };
+    let Some(ctx) = common::gpu() else { return };
     let mut config = TrainConfig::for_preset(Preset::Mlp, 3, 1);
     config.split.train_subset = Some(640);
     config.split.validation = 200;

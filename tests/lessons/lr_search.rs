@@ -1,6 +1,6 @@
 //! Learning-rate search, coarse to fine, at reduced size.
 
-mod common;
+use crate::common;
 
 use pollster::block_on;
 use trainer::lessons::lab::{run_to_end, RunReport};

@@ -1,7 +1,7 @@
 //! The initialisation lesson at reduced size: what each start does to the first batch's
 //! activations, and whether the network then learns.
 
-mod common;
+use crate::common;
 
 use pollster::block_on;
 use trainer::lessons::initialisation::{init_runs, DEPTH};

@@ -4,7 +4,7 @@
 //! do not beat training from scratch (measured at 100–500 images, 3–10 epochs), and the
 //! lesson says so.
 
-mod common;
+use crate::common;
 
 use pollster::block_on;
 use trainer::data::Builtin;

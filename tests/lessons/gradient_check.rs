@@ -1,7 +1,7 @@
 //! The gradient check lesson on real models after a little training: backprop agrees with
 //! central differences on every parameter tensor.
 
-mod common;
+use crate::common;
 
 use pollster::block_on;
 use trainer::lessons::gradient_check::check_current;

@@ -1,7 +1,7 @@
 //! Every GPU kernel equals its CPU twin on random inputs of awkward sizes, twice: natively
 //! through wgpu (lavapipe, Mesa's Vulkan on the CPU, in `make test`) and in headless Chromium's
 //! WebGPU (SwiftShader) through wasm-bindgen-test
-//! (`cargo test --target wasm32-unknown-unknown --test kernels_gpu`). Natively, without any
+//! (`cargo test --target wasm32-unknown-unknown --test gpu`). Natively, without any
 //! adapter, these tests say "skipped: no adapter" — unless REQUIRE_GPU is set, as
 //! scripts/test.sh sets it. In the browser a missing adapter is always a failure.
 //!
@@ -61,19 +61,12 @@ gpu_tests!(
 #[cfg(not(target_arch = "wasm32"))]
 async fn gpu() -> Option<Device> {
     static GPU: std::sync::OnceLock<Option<Arc<GpuContext>>> = std::sync::OnceLock::new();
-    GPU.get_or_init(|| match pollster::block_on(GpuContext::new()) {
-        Ok(ctx) => {
+    GPU.get_or_init(|| {
+        let ctx = crate::common::gpu();
+        if let Some(ctx) = &ctx {
             eprintln!("GPU tests on {}", ctx.adapter);
-            Some(ctx)
         }
-        Err(e) => {
-            assert!(
-                std::env::var("REQUIRE_GPU").is_err(),
-                "REQUIRE_GPU is set but {e}"
-            );
-            eprintln!("skipped: no adapter ({e})");
-            None
-        }
+        ctx
     })
     .clone()
     .map(Device::WebGpu)

@@ -2,9 +2,7 @@
 //! augmentation, early stopping, divergence, stepping, reproducibility, metrics, and that
 //! it learns real MNIST and that regularisers visibly regularise.
 
-mod common;
-#[path = "common/repro.rs"]
-mod repro;
+use crate::common::{self, repro};
 
 use std::sync::Arc;
 
@@ -564,7 +562,7 @@ fn the_same_seed_gives_a_bit_identical_curve_natively_and_in_wasm() {
         );
         std::fs::write(path, serde_json::to_string(&bits).unwrap()).unwrap();
     }
-    // tests/browser.rs compares the wasm run with the same recorded curve.
+    // tests/browser/main.rs compares the wasm run with the same recorded curve.
     let recorded: Vec<u32> = serde_json::from_str(repro::FIXTURE).unwrap();
     assert_eq!(bits, recorded);
     let losses: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();

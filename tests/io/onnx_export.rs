@@ -2,7 +2,7 @@
 //! files for the Python check (onnx.checker full check, onnxruntime against the app on 1 000
 //! real MNIST test images; tests/python/check_onnx.py, run by scripts/test.sh).
 
-mod common;
+use crate::common;
 
 use pollster::block_on;
 use prost::Message;

@@ -1,6 +1,6 @@
 //! The optimizer race and the batch-size experiment at reduced size: what they teach.
 
-mod common;
+use crate::common;
 
 use pollster::block_on;
 use trainer::lessons::batch_size::{batch_runs, roughness};
