@@ -66,3 +66,27 @@ export function byTestId(current) {
     },
   };
 }
+
+/**
+ * Runs `fn` with a Chromium trace of `page` and returns every task the page's main thread
+ * ran meanwhile, as `{ cpu, wall }` in ms. `cpu` is the thread's own time in the task: a
+ * neighbour's load on a busy machine stretches the wall time of a task but cannot add to
+ * it, so it is what a long-task check can assert on.
+ */
+export async function mainThreadTasks(browser, page, fn) {
+  await browser.startTracing(page, { categories: ['toplevel'] });
+  let buffer;
+  try {
+    await fn();
+  } finally {
+    buffer = await browser.stopTracing();
+  }
+  const trace = JSON.parse(buffer.toString());
+  const events = trace.traceEvents ?? trace;
+  const main = new Set(
+    events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
+  return events
+    .filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`))
+    .map((e) => ({ cpu: (e.tdur ?? e.dur) / 1000, wall: e.dur / 1000 }));
+}

@@ -16,6 +16,7 @@ pub mod random;
 pub mod size;
 pub mod tensor;
 pub mod train;
+pub mod ui;
 pub mod worker;
 
 #[cfg(target_arch = "wasm32")]

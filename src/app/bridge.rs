@@ -11,6 +11,7 @@ use web_sys::{MessageEvent, Worker, WorkerOptions};
 use super::state::{DatasetState, Gallery, Plan, Progress, TrainState};
 use super::supervisor;
 use crate::train::TrainEvent;
+use crate::ui::history::HistogramFrame;
 use crate::worker::protocol::{Event, Request, RunMode};
 
 thread_local! {
@@ -286,20 +287,6 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
     }
 }
 
-/// Snapshots of activations kept at most; beyond it every other one is dropped, so a long
-/// run keeps an even (coarser) record of its whole history in bounded memory.
-const HISTORY_CAP: usize = 240;
-
-fn thin_out<T>(history: &mut Vec<T>) {
-    if history.len() > HISTORY_CAP {
-        let mut k = 0;
-        history.retain(|_| {
-            k += 1;
-            k % 2 == 1
-        });
-    }
-}
-
 /// Folds a batch of training events into the signals. Consecutive steps go in as one update;
 /// they are flushed before any other event, so signals change in the order things happened
 /// (the page redraws in slices, and "finished" must not show before the last step does).
@@ -308,7 +295,11 @@ fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
     let flush = |steps: &mut Vec<_>| {
         if !steps.is_empty() {
             let new = std::mem::take(steps);
-            train.steps.update(|v| v.extend(new));
+            train.steps.update(|record| {
+                for step in new {
+                    record.push(&[step]);
+                }
+            });
         }
     };
     for event in events {
@@ -321,15 +312,16 @@ fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
             TrainEvent::Epoch(e) => train.epochs.update(|v| v.push(e)),
             TrainEvent::Snapshot(snapshot) => {
                 if let Some(filters) = &snapshot.filters {
-                    train.filter_history.update(|h| {
-                        h.push((snapshot.step, filters.clone()));
-                        thin_out(h);
-                    });
+                    train
+                        .filter_history
+                        .update(|h| h.push(snapshot.step, filters));
                 }
-                train.activation_history.update(|h| {
-                    h.push(snapshot.activations.clone());
-                    thin_out(h);
-                });
+                let frames: Vec<_> = snapshot
+                    .activations
+                    .iter()
+                    .map(HistogramFrame::of)
+                    .collect();
+                train.activation_history.update(|h| h.push(&frames));
                 train.snapshot.set(Some(*snapshot));
             }
             TrainEvent::Finished { reason, test } => {
@@ -349,7 +341,7 @@ fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
                 // Steps of the abandoned epoch are redone: drop them from the curve.
                 if let Some(plan) = train.plan.get_untracked() {
                     let keep = (resumed_epoch - 1) * plan.batches_per_epoch;
-                    train.steps.update(|s| s.truncate(keep));
+                    train.steps.update(|s| s.truncate_pushes(keep));
                     train.epochs.update(|e| e.truncate(resumed_epoch - 1));
                 }
             }

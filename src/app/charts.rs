@@ -11,6 +11,8 @@ use web_sys::HtmlCanvasElement;
 
 use super::images::context2d;
 use crate::train::metrics::Histogram;
+use crate::ui::history::HistogramFrame;
+use crate::ui::ticks;
 
 /// One line (or set of points) on a line chart.
 pub struct Series {
@@ -164,6 +166,39 @@ fn legend_column(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<u32, S
     Ok((widest + 44.0).min(canvas.width() as f64 / 2.0) as u32)
 }
 
+/// A linear f32 axis whose ticks are ours ([`ticks`]), not plotters' own.
+struct Axis {
+    inner: plotters::coord::types::RangedCoordf32,
+    at: Vec<f32>,
+}
+
+impl Axis {
+    fn new(range: std::ops::Range<f32>, ticks: &ticks::Ticks) -> Self {
+        Axis {
+            inner: range.into(),
+            at: ticks.at.iter().map(|&v| v as f32).collect(),
+        }
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f32;
+    fn range(&self) -> std::ops::Range<f32> {
+        self.inner.range()
+    }
+    fn map(&self, value: &f32, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f32> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.at.clone()
+        }
+    }
+}
+
 /// A line chart of `series` against `x_label`; `log_y` plots log10 of y with labels in y.
 pub fn draw_lines(
     canvas: &HtmlCanvasElement,
@@ -191,29 +226,42 @@ pub fn draw_lines(
     let (y0, y1) = all
         .iter()
         .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
-    let pad = ((y1 - y0) * 0.05).max(1e-3);
+    // Nice ticks (1-2-5 steps, the digits their spacing needs); a linear axis is widened to
+    // whole steps so both ends carry a label.
+    let ticks = if log_y {
+        ticks::log10(10f64.powf(y0 as f64), 10f64.powf(y1 as f64), 5)
+    } else {
+        ticks::linear(y0 as f64, y1 as f64, 6)
+    };
+    let (lo, hi) = if log_y {
+        let pad = ((y1 - y0) * 0.05).max(0.01);
+        (y0 - pad, y1 + pad)
+    } else {
+        (ticks.lo as f32, ticks.hi as f32)
+    };
+    let x_ticks = ticks::linear(x0 as f64, (x1 as f64).max(x0 as f64 + 1.0), 7);
     let mut chart = ChartBuilder::on(&plot)
         .margin(8)
-        .x_label_area_size(30)
-        .y_label_area_size(50)
-        .build_cartesian_2d(x0..x1.max(x0 + 1.0), (y0 - pad)..(y1 + pad))
+        .margin_right(12)
+        .x_label_area_size(34)
+        .y_label_area_size(58)
+        .build_cartesian_2d(
+            Axis::new(x_ticks.lo as f32..x_ticks.hi as f32, &x_ticks),
+            Axis::new(lo..hi, &ticks),
+        )
         .map_err(|e| e.to_string())?;
-    let y_fmt = |v: &f32| {
-        let v = if log_y { 10f32.powf(*v) } else { *v };
-        format!("{v:.3}")
-    };
+    let y_fmt = |v: &f32| ticks.label(*v as f64);
+    let x_fmt = |v: &f32| x_ticks.label(*v as f64);
     chart
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(if log_y {
-            format!("{y_label} (log)")
+            format!("{y_label} (log scale)")
         } else {
             y_label.to_string()
         })
         .y_label_formatter(&y_fmt)
-        // Few labels and no minor grid: every label costs a font change on the canvas.
-        .x_labels(6)
-        .y_labels(5)
+        .x_label_formatter(&x_fmt)
         .light_line_style(TRANSPARENT)
         .draw()
         .map_err(|e| e.to_string())?;
@@ -302,7 +350,7 @@ pub fn draw_histogram(
 /// over it as a red line.
 pub fn draw_histogram_history(
     canvas: &HtmlCanvasElement,
-    history: &[&Histogram],
+    history: &[&HistogramFrame],
     fraction: &[f32],
     color: RGBColor,
 ) -> Result<(), String> {

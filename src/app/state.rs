@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use crate::data::DatasetSummary;
 use crate::lessons::lab::{LabKind, RunReport};
 use crate::train::inference::FeatureMap;
-use crate::train::metrics::{ActivationStats, EvalReport, Filters, ModelSnapshot};
+use crate::train::metrics::{EvalReport, ModelSnapshot};
 use crate::train::{EpochSummary, FinishReason, StepMetrics, TrainConfig};
+use crate::ui::history::{FilterHistory, HistogramFrame, Record, SNAPSHOT_RECORD, STEP_RECORD};
 use crate::worker::protocol::{Backend, RunMode, Sample, TestPrediction};
 
 /// Download progress: what is being fetched, bytes so far, bytes in all (0 = unknown).
@@ -161,14 +162,15 @@ pub struct TrainState {
     pub notice: RwSignal<Option<String>>,
     pub error: RwSignal<Option<String>>,
     pub plan: RwSignal<Option<Plan>>,
-    pub steps: RwSignal<Vec<StepMetrics>>,
+    /// Every step, thinned evenly once the record is full; `latest()` is the last step.
+    pub steps: RwSignal<Record<StepMetrics>>,
     pub epochs: RwSignal<Vec<EpochSummary>>,
     pub validation: RwSignal<Option<EvalReport>>,
     pub snapshot: RwSignal<Option<ModelSnapshot>>,
-    /// First-layer filters at each snapshot, with the batch they were taken at.
-    pub filter_history: RwSignal<Vec<(usize, Filters)>>,
-    /// Every layer's activation statistics at each snapshot (thinned out as it grows).
-    pub activation_history: RwSignal<Vec<Vec<ActivationStats>>>,
+    /// First-layer filters at each snapshot (their values), and the batch each was taken at.
+    pub filter_history: RwSignal<FilterHistory>,
+    /// Every layer's activation histogram at each snapshot, one item per snapshot.
+    pub activation_history: RwSignal<Record<HistogramFrame>>,
     pub finished: RwSignal<Option<(FinishReason, Option<EvalReport>)>>,
     pub prediction: RwSignal<Option<Vec<f32>>>,
     pub feature_maps: RwSignal<Vec<FeatureMap>>,
@@ -192,12 +194,12 @@ impl TrainState {
             notice: RwSignal::new(None),
             error: RwSignal::new(None),
             plan: RwSignal::new(None),
-            steps: RwSignal::new(Vec::new()),
+            steps: RwSignal::new(Record::new(STEP_RECORD)),
             epochs: RwSignal::new(Vec::new()),
             validation: RwSignal::new(None),
             snapshot: RwSignal::new(None),
-            filter_history: RwSignal::new(Vec::new()),
-            activation_history: RwSignal::new(Vec::new()),
+            filter_history: RwSignal::new(FilterHistory::default()),
+            activation_history: RwSignal::new(Record::new(SNAPSHOT_RECORD)),
             finished: RwSignal::new(None),
             prediction: RwSignal::new(None),
             feature_maps: RwSignal::new(Vec::new()),
@@ -225,12 +227,12 @@ impl TrainState {
     /// that WebGPU is missing and the CPU trains) stays on screen when the run starts.
     pub fn clear_figures(&self) {
         self.plan.set(None);
-        self.steps.set(Vec::new());
+        self.steps.update(Record::clear);
         self.epochs.set(Vec::new());
         self.validation.set(None);
         self.snapshot.set(None);
-        self.filter_history.set(Vec::new());
-        self.activation_history.set(Vec::new());
+        self.filter_history.update(FilterHistory::clear);
+        self.activation_history.update(Record::clear);
         self.finished.set(None);
         self.gallery.set(None);
     }

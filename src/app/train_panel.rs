@@ -93,9 +93,9 @@ pub fn TrainPanel() -> impl IntoView {
         }
     };
 
-    let last = move || state.steps.with(|s| s.last().cloned());
+    let last = move || state.steps.with(|s| s.latest().map(|m| m[0].clone()));
     // Wall-clock over the epoch's completed steps, as the trainer measures it.
-    let speed = move || state.steps.with(|s| s.last().map(|m| m.samples_per_s));
+    let speed = move || last().map(|m| m.samples_per_s);
     let run_fraction = move || {
         let (Some(plan), Some(m)) = (state.plan.get(), last()) else {
             return 0.0;

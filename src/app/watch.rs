@@ -12,6 +12,8 @@ use super::state::{DatasetState, TrainState};
 
 /// Points drawn per line at most.
 const MAX_POINTS: usize = 600;
+/// Epochs the table lists (the latest); the curves show them all.
+const EPOCH_ROWS: usize = 8;
 
 #[component]
 pub fn Curves() -> impl IntoView {
@@ -22,14 +24,18 @@ pub fn Curves() -> impl IntoView {
     let step_points = move |f: fn(&crate::train::StepMetrics) -> f32| {
         let pe = per_epoch();
         state.steps.with(|s| {
-            s.iter()
+            s.as_flat()
+                .iter()
                 .map(|m| (m.batch as f32 / pe, f(m)))
                 .collect::<Vec<_>>()
         })
     };
+    // The record keeps one step in `stride` on a long run: smooth over the same number of
+    // batches whatever the spacing.
+    let smoothing = move |beta: f32| beta.powi(state.steps.with(|s| s.stride()) as i32);
     let loss_chart = move |c: &web_sys::HtmlCanvasElement| {
         let raw = step_points(|m| m.loss);
-        let smooth = decimate(&ewma(&raw, 0.95), MAX_POINTS);
+        let smooth = decimate(&ewma(&raw, smoothing(0.95)), MAX_POINTS);
         let val = state
             .epochs
             .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_loss)).collect());
@@ -62,7 +68,7 @@ pub fn Curves() -> impl IntoView {
     };
     let accuracy_chart = move |c: &web_sys::HtmlCanvasElement| {
         let raw = step_points(|m| m.accuracy);
-        let smooth = decimate(&ewma(&raw, 0.95), MAX_POINTS);
+        let smooth = decimate(&ewma(&raw, smoothing(0.95)), MAX_POINTS);
         let val = state
             .epochs
             .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_accuracy)).collect());
@@ -99,7 +105,7 @@ pub fn Curves() -> impl IntoView {
         .map(|(name, color, p)| Series {
             name: name.into(),
             color,
-            points: decimate(&ewma(&p, 0.9), MAX_POINTS),
+            points: decimate(&ewma(&p, smoothing(0.9)), MAX_POINTS),
             markers: false,
         })
         .collect::<Vec<_>>();
@@ -127,7 +133,7 @@ pub fn Curves() -> impl IntoView {
                 <input type="checkbox" data-testid="log-scale" on:change=move |e| log_scale.set(event_target_checked(&e))/>
                 "log scale"
             </label>
-            <span class="muted" data-testid="last-step">{move || state.steps.with(|s| s.last().map(|m| format!(
+            <span class="muted" data-testid="last-step">{move || state.steps.with(|s| s.latest().map(|m| &m[0]).map(|m| format!(
                 "batch {}: loss {:.4}, accuracy {:.1}%{}",
                 m.batch, m.loss, 100.0 * m.accuracy,
                 m.dispatches.map(|d| format!(", {d} GPU dispatches")).unwrap_or_default())))}</span>
@@ -137,13 +143,21 @@ pub fn Curves() -> impl IntoView {
                 <Chart testid="breakdown-chart" width=560 height=200 draw=breakdown_chart/>
                 <Chart testid="lr-used-chart" width=560 height=200 draw=lr_chart/>
             </div>
-            <table class="epochs" data-testid="epoch-table">
+            <table class="epochs" data-testid="epoch-table" data-epochs=move || state.epochs.with(Vec::len)>
                 <tr><th>"epoch"</th><th>"train loss"</th><th>"train acc."</th><th>"val. loss"</th><th>"val. acc."</th><th>"samples/s"</th></tr>
-                {move || state.epochs.get().into_iter().map(|e| view! {
+                {move || state.epochs.with(|all| {
+                    let hidden = all.len().saturating_sub(EPOCH_ROWS);
+                    (hidden > 0).then(|| view! {
+                        <tr class="muted"><td colspan="6" data-testid="epoch-table-hidden">{
+                            format!("epochs 1–{hidden}: in the curves above")
+                        }</td></tr>
+                    })
+                })}
+                {move || state.epochs.with(|all| all[all.len().saturating_sub(EPOCH_ROWS)..].iter().map(|e| view! {
                     <tr><td>{e.epoch}</td><td>{format!("{:.4}", e.train_loss)}</td><td>{format!("{:.2}%", 100.0 * e.train_accuracy)}</td>
                         <td>{format!("{:.4}", e.val_loss)}</td><td data-testid=format!("val-accuracy-{}", e.epoch)>{format!("{:.2}%", 100.0 * e.val_accuracy)}</td>
                         <td>{format!("{:.0}", e.samples_per_s)}</td></tr>
-                }).collect_view()}
+                }).collect_view())}
             </table>
         </section>
     }
@@ -218,13 +232,9 @@ pub fn Histograms() -> impl IntoView {
         };
         let over_time = move |c: &web_sys::HtmlCanvasElement| {
             state.activation_history.with(|history| {
-                let layer: Vec<_> = history.iter().filter_map(|acts| acts.get(k)).collect();
-                let hists: Vec<_> = layer.iter().map(|a| &a.histogram).collect();
-                let fraction: Vec<f32> = layer
-                    .iter()
-                    .filter_map(|a| a.dead_fraction.or(a.saturated_fraction))
-                    .collect();
-                draw_histogram_history(c, &hists, &fraction, BLUE)
+                let layer: Vec<_> = history.iter().filter_map(|frames| frames.get(k)).collect();
+                let fraction: Vec<f32> = layer.iter().filter_map(|f| f.fraction).collect();
+                draw_histogram_history(c, &layer, &fraction, BLUE)
             })
         };
         view! {
@@ -291,7 +301,7 @@ pub fn FilterView() -> impl IntoView {
                     }/>
                 <span class="muted">{move || state.filter_history.with(|h| {
                     let at = chosen.get().unwrap_or(h.len().saturating_sub(1));
-                    h.get(at).map(|(step, _)| format!("after batch {step} ({} of {})", at + 1, h.len()))
+                    h.steps.get(at).map(|step| format!("after batch {} ({} of {})", step[0], at + 1, h.len()))
                 })}</span>
             </div>
         </section>
@@ -374,7 +384,7 @@ pub fn Coach() -> impl IntoView {
                 state.snapshot.with(|snapshot| {
                     crate::train::coach::advise(
                         &optimizer,
-                        steps,
+                        steps.as_flat(),
                         epochs,
                         snapshot.as_ref(),
                         finished.as_ref(),
@@ -389,7 +399,7 @@ pub fn Coach() -> impl IntoView {
             {move || {
                 let advice = advice.get();
                 if advice.is_empty() {
-                    let has_run = state.steps.with(|s| !s.is_empty());
+                    let has_run = state.steps.with(|s| s.pushed() > 0);
                     view! { <p class="muted" data-testid="coach-none">{if has_run {
                         "Nothing worrying in the curves so far."
                     } else {

@@ -83,16 +83,19 @@ pub fn advise(
         );
         return out;
     }
+    // `steps` may be a thinned record of a long run (every k-th step): the message names the
+    // batches it read.
     let losses: Vec<f32> = steps.iter().map(|s| s.loss).collect();
     if losses.len() >= 40 {
         let early = losses[..20].iter().copied().fold(f32::INFINITY, f32::min);
         let recent = mean(&losses[losses.len() - 20..]);
+        let (from, to) = (steps[steps.len() - 20].batch, steps[steps.len() - 1].batch);
         if recent > 2.0 * early {
             add(
                 &mut out,
                 Finding::LossRising,
                 format!(
-                    "The loss is climbing: {recent:.3} over the last 20 batches against {early:.3} early on. \
+                    "The loss is climbing: {recent:.3} over batches {from}–{to} against {early:.3} early on. \
                      The learning rate ({lr:e}) is probably too high: try {:e}.",
                     lr / 3.0
                 ),

@@ -210,11 +210,7 @@ pub fn ConvolutionLesson() -> impl IntoView {
             use_image(input.caption.clone(), &input.pixels, side);
         }
     };
-    let filters = move || {
-        train
-            .filter_history
-            .with(|h| h.last().map(|(_, f)| f.clone()))
-    };
+    let filters = move || train.filter_history.with(|h| h.last().map(|(_, f)| f));
     let use_filter = move |k: usize| {
         if let Some(f) = filters() {
             let n = f.height * f.width;

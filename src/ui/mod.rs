@@ -1,0 +1,5 @@
+//! The page's logic without the DOM: what the Leptos views in `app` compute, as plain Rust
+//! compiled natively too, so `cargo test` checks it beside the code.
+
+pub mod history;
+pub mod ticks;
