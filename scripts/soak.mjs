@@ -1,6 +1,7 @@
 // `make soak`: trains the default CNN for 50 epochs (on a subset) in headless Chromium, on
 // the CPU and then on WebGPU (SwiftShader), with every view on the page rendered each epoch,
-// and samples memory at every epoch's end: the page's JS heap (after a forced GC), the page's
+// and samples memory at every epoch's end: the page's JS heap (V8's and Blink's objects left
+// after a full collection, read through the DevTools protocol), the page's
 // and the worker's wasm memory, and the GPU storage buffers alive. Prints the curves and
 // fails if any of them (or all of them together) grows by more than 5 % after epoch 5. Growth is taken between the medians of epochs 5–9 and of the last
 // five epochs, so a sample that caught garbage not yet collected (the JS heap swings by a
@@ -26,22 +27,25 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: [
     '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-precise-memory-info', '--js-flags=--expose-gc',
+    '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', 
   ],
 });
 
 const mb = (b) => (b / 2 ** 20).toFixed(2);
 
-async function sample(page) {
-  return page.evaluate(async () => {
+async function sample(page, cdp) {
+  const report = await page.evaluate(async () => {
     window.__trainerMemoryReport = null;
     window.__trainerMemory();
     const t0 = performance.now();
     while (!window.__trainerMemoryReport && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
-    // Collect after the round trip, so the heap is read without the garbage its messages left.
-    window.gc?.();
-    return { js_heap_bytes: performance.memory.usedJSHeapSize, ...window.__trainerMemoryReport };
+    return window.__trainerMemoryReport;
   });
+  // A full, compacting collection (as DevTools' "collect garbage"), then the heap that is
+  // left: `performance.memory` after `gc()` still counts objects not yet swept.
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize, embedderHeapUsedSize } = await cdp.send('Runtime.getHeapUsage');
+  return { js_heap_bytes: usedSize + (embedderHeapUsedSize ?? 0), ...report };
 }
 
 /** Renders every card of the page once (cards off screen are skipped by the browser). */
@@ -59,6 +63,8 @@ async function soak(backend) {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   await page.goto(url);
   await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.enable');
   const set = async (id, v) => { await page.getByTestId(id).fill(String(v)); await page.getByTestId(id).press('Tab'); };
   await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
   await set('cfg-subset', SUBSET[backend]);
@@ -72,7 +78,7 @@ async function soak(backend) {
   for (let epoch = 1; epoch <= EPOCHS; epoch += 1) {
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=epoch-table]')?.dataset.epochs) >= n, epoch, { timeout: 600_000, polling: 200 });
     await viewEverything(page);
-    rows.push({ epoch, seconds: (Date.now() - t0) / 1000, ...(await sample(page)) });
+    rows.push({ epoch, seconds: (Date.now() - t0) / 1000, ...(await sample(page, cdp)) });
     const r = rows.at(-1);
     console.log(JSON.stringify({ soak: backend, ...r }));
   }

@@ -260,11 +260,16 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             start,
             total,
             items,
-        } => train.gallery.set(Some(Gallery {
-            start,
-            total,
-            items,
-        })),
+            step,
+        } => {
+            super::live::answered(super::live::Ask::Gallery);
+            train.gallery.set(Some(Gallery {
+                start,
+                total,
+                items,
+                step,
+            }))
+        }
         Event::Mode(mode) => train.mode.set(mode),
         Event::Notice { message } => train.notice.set(Some(message)),
         // Handled where the message arrives: it needs the worker's generation.
@@ -278,7 +283,10 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         Event::Prediction {
             probabilities,
             feature_maps,
+            step,
         } => {
+            super::live::answered(super::live::Ask::Prediction);
+            train.prediction_step.set(Some(step));
             train.prediction.set(Some(probabilities));
             if !feature_maps.is_empty() {
                 train.feature_maps.set(feature_maps);

@@ -30,21 +30,7 @@ pub const GREEN: RGBColor = RGBColor(30, 150, 80);
 pub const RED: RGBColor = RGBColor(200, 40, 40);
 pub const GREY: RGBColor = RGBColor(120, 120, 120);
 
-pub use crate::lessons::lab::decimate;
-
-/// Exponentially weighted moving average, bias-corrected so it starts at the first value.
-pub fn ewma(points: &[(f32, f32)], smoothing: f32) -> Vec<(f32, f32)> {
-    let mut avg = 0.0f32;
-    let mut weight = 0.0f32;
-    points
-        .iter()
-        .map(|&(x, y)| {
-            avg = smoothing * avg + (1.0 - smoothing) * y;
-            weight = smoothing * weight + (1.0 - smoothing);
-            (x, avg / weight)
-        })
-        .collect()
-}
+pub use crate::ui::curve::curve;
 
 /// plotters' canvas backend, except that text is measured with the canvas's `measureText`.
 /// plotters' own web measurement puts a `<span>` in the page and reads its size, which forces

@@ -3,18 +3,16 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::time::Duration;
 
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-use super::bridge;
 use super::charts::Chart;
 use super::images::{draw_channels, draw_image, draw_tiles, Tone};
 use super::state::{DatasetState, PredictedInput, TrainState};
-use crate::worker::protocol::{Request, RunMode};
+use crate::worker::protocol::RunMode;
 
 /// Pad size in screen pixels (7 per image pixel).
 const PAD: u32 = 196;
@@ -72,13 +70,7 @@ fn to_image(pad: &HtmlCanvasElement, side: u32) -> Option<Vec<u8>> {
 
 /// Asks for the model's answer and feature maps on one image; `caption` says which.
 pub fn predict_image(state: TrainState, caption: String, pixels: Vec<u8>) {
-    bridge::send(
-        &Request::Predict {
-            pixels: pixels.clone(),
-            feature_maps: true,
-        },
-        &[],
-    );
+    super::live::request_prediction(pixels.clone());
     state
         .predicted_input
         .set(Some(PredictedInput { caption, pixels }));
@@ -113,20 +105,7 @@ pub fn DrawPad() -> impl IntoView {
             predict_image(state, "your drawing".into(), pixels);
         }
     };
-    // While training, the prediction follows the model.
-    let interval = set_interval_with_handle(
-        move || {
-            if has_ink.get_untracked() && state.mode.get_untracked() == RunMode::Running {
-                predict();
-            }
-        },
-        Duration::from_millis(1000),
-    );
-    on_cleanup(move || {
-        if let Ok(handle) = interval {
-            handle.clear();
-        }
-    });
+    // While training, the prediction follows the model: see `live.rs`.
 
     let point = move |e: &web_sys::PointerEvent| {
         let canvas = pad.get_untracked()?;
@@ -243,6 +222,7 @@ fn FeatureMaps() -> impl IntoView {
             <Show when=move || state.predicted_input.with(|i| i.is_some())>
                 <div data-testid="feature-input">
                     <div class="muted">{move || state.predicted_input.with(|i| i.as_ref().map(|i| format!("Input: {}", i.caption)))}</div>
+                    <div class="muted" data-testid="prediction-step">{move || state.prediction_step.get().map(|s| format!("from the weights after batch {s}"))}</div>
                     <Chart testid="feature-input-image" width=0 height=0 pixelated=true draw=input/>
                 </div>
             </Show>

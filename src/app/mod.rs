@@ -8,6 +8,7 @@ mod dataset_panel;
 mod draw_pad;
 mod images;
 mod lessons;
+mod live;
 mod model_builder;
 mod sample_grid;
 mod scheduler;
@@ -70,6 +71,8 @@ fn App() -> impl IntoView {
     });
     bridge::spawn(datasets, train);
     bridge::install_test_hooks();
+    live::start(train);
+    live::install_test_hook(train);
     // Lessons are pages beside the trainer; the trainer stays mounted (and keeps training)
     // while a lesson is open.
     let page = RwSignal::new(Page::Trainer);

@@ -70,12 +70,13 @@ pub struct PredictedInput {
     pub pixels: Vec<u8>,
 }
 
-/// A page of test images with the model's answers.
+/// A page of test images with the model's answers after `step` batches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gallery {
     pub start: usize,
     pub total: usize,
     pub items: Vec<TestPrediction>,
+    pub step: usize,
 }
 
 /// One run of a lesson's lab as it trains, and its report once done.
@@ -173,6 +174,8 @@ pub struct TrainState {
     pub activation_history: RwSignal<Record<HistogramFrame>>,
     pub finished: RwSignal<Option<(FinishReason, Option<EvalReport>)>>,
     pub prediction: RwSignal<Option<Vec<f32>>>,
+    /// Batches trained when `prediction` and `feature_maps` were computed.
+    pub prediction_step: RwSignal<Option<usize>>,
     pub feature_maps: RwSignal<Vec<FeatureMap>>,
     pub predicted_input: RwSignal<Option<PredictedInput>>,
     pub gallery: RwSignal<Option<Gallery>>,
@@ -202,6 +205,7 @@ impl TrainState {
             activation_history: RwSignal::new(Record::new(SNAPSHOT_RECORD)),
             finished: RwSignal::new(None),
             prediction: RwSignal::new(None),
+            prediction_step: RwSignal::new(None),
             feature_maps: RwSignal::new(Vec::new()),
             predicted_input: RwSignal::new(None),
             gallery: RwSignal::new(None),

@@ -4,17 +4,15 @@
 
 use leptos::prelude::*;
 
-use super::bridge;
 use super::draw_pad::predict_image;
 use super::images::{draw_image, Tone};
 use super::state::{DatasetState, TrainState};
-use crate::worker::protocol::{Request, RunMode, TestPrediction};
+use crate::worker::protocol::{RunMode, TestPrediction};
 
-/// Test images per page.
-const PAGE: usize = 24;
+use super::live::GALLERY_PAGE as PAGE;
 
 fn request_page(start: usize) {
-    bridge::send(&Request::TestGallery { start, count: PAGE }, &[]);
+    super::live::request_gallery(start);
 }
 
 #[component]
@@ -110,7 +108,7 @@ pub fn TestGallery() -> impl IntoView {
                 <span class="muted" data-testid="gallery-summary">{move || state.gallery.with(|g| match g {
                     Some(g) => {
                         let right = g.items.iter().filter(|i| i.label == i.predicted).count();
-                        format!("images {}–{} of {}: {right} of {} right", g.start + 1, g.start + g.items.len(), g.total, g.items.len())
+                        format!("images {}–{} of {}: {right} of {} right, after batch {}", g.start + 1, g.start + g.items.len(), g.total, g.items.len(), g.step)
                     }
                     None if has_model() => "asking the model…".to_string(),
                     None => "Train or open a model to see its answers.".to_string(),

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use super::charts::{
-    decimate, draw_histogram, draw_histogram_history, draw_lines, ewma, Chart, Series, BLUE, GREEN,
-    GREY, LIGHT_BLUE, ORANGE, RED,
+    curve, draw_histogram, draw_histogram_history, draw_lines, Chart, Series, BLUE, GREEN, GREY,
+    LIGHT_BLUE, ORANGE, RED,
 };
 use super::images::{draw_tiles, Tile, Tone};
 use super::state::{DatasetState, TrainState};
@@ -20,22 +20,19 @@ pub fn Curves() -> impl IntoView {
     let state = expect_context::<TrainState>();
     let log_scale = RwSignal::new(false);
     let per_epoch = move || state.plan.get().map_or(1, |p| p.batches_per_epoch.max(1)) as f32;
-    // x = epochs, so per-step and per-epoch figures share the axis.
-    let step_points = move |f: fn(&crate::train::StepMetrics) -> f32| {
+    // A per-step figure against epochs (so per-step and per-epoch figures share the axis),
+    // smoothed with `beta` per batch if given, at most MAX_POINTS points. The record keeps
+    // one step in `stride` on a long run: the smoothing spans the same number of batches
+    // whatever the spacing.
+    let step_curve = move |f: fn(&crate::train::StepMetrics) -> f32, beta: Option<f32>| {
         let pe = per_epoch();
         state.steps.with(|s| {
-            s.as_flat()
-                .iter()
-                .map(|m| (m.batch as f32 / pe, f(m)))
-                .collect::<Vec<_>>()
+            let points = s.as_flat().iter().map(|m| (m.batch as f32 / pe, f(m)));
+            curve(points, beta.map(|b| b.powi(s.stride() as i32)), MAX_POINTS)
         })
     };
-    // The record keeps one step in `stride` on a long run: smooth over the same number of
-    // batches whatever the spacing.
-    let smoothing = move |beta: f32| beta.powi(state.steps.with(|s| s.stride()) as i32);
     let loss_chart = move |c: &web_sys::HtmlCanvasElement| {
-        let raw = step_points(|m| m.loss);
-        let smooth = decimate(&ewma(&raw, smoothing(0.95)), MAX_POINTS);
+        let smooth = step_curve(|m| m.loss, Some(0.95));
         let val = state
             .epochs
             .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_loss)).collect());
@@ -45,7 +42,7 @@ pub fn Curves() -> impl IntoView {
                 Series {
                     name: "training loss".into(),
                     color: LIGHT_BLUE,
-                    points: decimate(&raw, MAX_POINTS),
+                    points: step_curve(|m| m.loss, None),
                     markers: false,
                 },
                 Series {
@@ -67,8 +64,7 @@ pub fn Curves() -> impl IntoView {
         )
     };
     let accuracy_chart = move |c: &web_sys::HtmlCanvasElement| {
-        let raw = step_points(|m| m.accuracy);
-        let smooth = decimate(&ewma(&raw, smoothing(0.95)), MAX_POINTS);
+        let smooth = step_curve(|m| m.accuracy, Some(0.95));
         let val = state
             .epochs
             .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_accuracy)).collect());
@@ -95,24 +91,24 @@ pub fn Curves() -> impl IntoView {
     };
     let breakdown_chart = move |c: &web_sys::HtmlCanvasElement| {
         let series = [
-            ("data loss", BLUE, step_points(|m| m.data_loss)),
-            ("L1", GREEN, step_points(|m| m.l1)),
-            ("L2", RED, step_points(|m| m.l2)),
-            ("activity", GREY, step_points(|m| m.activity)),
+            ("data loss", BLUE, step_curve(|m| m.data_loss, Some(0.9))),
+            ("L1", GREEN, step_curve(|m| m.l1, Some(0.9))),
+            ("L2", RED, step_curve(|m| m.l2, Some(0.9))),
+            ("activity", GREY, step_curve(|m| m.activity, Some(0.9))),
         ]
         .into_iter()
         .filter(|(_, _, p)| p.iter().any(|&(_, y)| y != 0.0))
         .map(|(name, color, p)| Series {
             name: name.into(),
             color,
-            points: decimate(&ewma(&p, smoothing(0.9)), MAX_POINTS),
+            points: p,
             markers: false,
         })
         .collect::<Vec<_>>();
         draw_lines(c, &series, "epoch", "loss terms", log_scale.get())
     };
     let lr_chart = move |c: &web_sys::HtmlCanvasElement| {
-        let points = decimate(&step_points(|m| m.lr), MAX_POINTS);
+        let points = step_curve(|m| m.lr, None);
         draw_lines(
             c,
             &[Series {

@@ -1,5 +1,6 @@
 //! The page's logic without the DOM: what the Leptos views in `app` compute, as plain Rust
 //! compiled natively too, so `cargo test` checks it beside the code.
 
+pub mod curve;
 pub mod history;
 pub mod ticks;

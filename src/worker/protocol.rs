@@ -176,9 +176,11 @@ pub enum Event {
     TrainFailed {
         message: String,
     },
+    /// Answers to `Request::Predict`, from the weights after `step` batches.
     Prediction {
         probabilities: Vec<f32>,
         feature_maps: Vec<FeatureMap>,
+        step: usize,
     },
     /// The model file's bytes follow the message; `name` is a suggested file name. A
     /// snapshot (`epoch` set) also holds the optimizer state and goes to the browser's
@@ -222,11 +224,13 @@ pub enum Event {
     GradCheck {
         report: GradCheckReport,
     },
-    /// Answers to `Request::TestGallery`; `total` is the size of the test set.
+    /// Answers to `Request::TestGallery`, from the weights after `step` batches; `total` is
+    /// the size of the test set.
     TestGallery {
         start: usize,
         total: usize,
         items: Vec<TestPrediction>,
+        step: usize,
     },
 }
 

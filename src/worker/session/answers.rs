@@ -21,10 +21,12 @@ impl Session {
             Ok::<_, crate::Error>((probabilities, maps))
         }
         .await;
+        let step = t.batches_done();
         self.outbox.post(&match result {
             Ok((probabilities, feature_maps)) => Event::Prediction {
                 probabilities,
                 feature_maps,
+                step,
             },
             Err(e) => Event::Notice {
                 message: format!("could not run the model on that image: {e}"),
@@ -113,6 +115,7 @@ impl Session {
             return;
         }
         let images: Vec<&[u8]> = indices.iter().map(|&i| test.image(i)).collect();
+        let step = t.batches_done();
         let probabilities = match t.predict_many(&images).await {
             Ok(p) => p,
             Err(e) => {
@@ -139,6 +142,7 @@ impl Session {
             })
             .collect();
         self.outbox.post(&Event::TestGallery {
+            step,
             start: start % total.max(1),
             total,
             items,
