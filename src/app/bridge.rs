@@ -272,6 +272,7 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         }
         Event::Mode(mode) => train.mode.set(mode),
         Event::Notice { message } => train.notice.set(Some(message)),
+        Event::BackendChosen { reason } => train.backend_reason.set(Some(reason)),
         // Handled where the message arrives: it needs the worker's generation.
         Event::Crashed { .. } => {}
         Event::Memory {

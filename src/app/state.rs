@@ -161,6 +161,8 @@ pub struct TrainState {
     /// "WebGPU: <adapter>" or "CPU" once a model is built.
     pub device: RwSignal<Option<String>>,
     pub notice: RwSignal<Option<String>>,
+    /// Why Auto trains on the backend it chose, with the figures it measured.
+    pub backend_reason: RwSignal<Option<String>>,
     pub error: RwSignal<Option<String>>,
     pub plan: RwSignal<Option<Plan>>,
     /// Every step, thinned evenly once the record is full; `latest()` is the last step.
@@ -195,6 +197,7 @@ impl TrainState {
             mode: RwSignal::new(RunMode::Idle),
             device: RwSignal::new(None),
             notice: RwSignal::new(None),
+            backend_reason: RwSignal::new(None),
             error: RwSignal::new(None),
             plan: RwSignal::new(None),
             steps: RwSignal::new(Record::new(STEP_RECORD)),
@@ -225,6 +228,7 @@ impl TrainState {
         self.clear_figures();
         self.error.set(None);
         self.notice.set(None);
+        self.backend_reason.set(None);
     }
 
     /// The run's figures, not the messages: what the worker said while setting up a run (say,

@@ -189,6 +189,7 @@ pub fn TrainPanel() -> impl IntoView {
                 <span data-testid="time-left">{move || remaining().map(|r| format!("{r} left"))}</span>
             </div>
             <p class="muted" data-testid="device">{move || state.device.get().map(|d| format!("Training on {d}"))}</p>
+            {move || state.backend_reason.get().map(|r| view! { <p class="muted" data-testid="backend-reason">{r}</p> })}
             {move || state.notice.get().map(|n| view! { <p class="notice" data-testid="notice">{n}</p> })}
             {move || state.error.get().map(|e| view! { <p class="error" data-testid="train-error">{e}</p> })}
             {move || match state.finished.get() {

@@ -3,6 +3,7 @@
 //! [`protocol`]; the wasm glue that receives and posts them is in `runtime`.
 
 pub mod protocol;
+pub mod speeds;
 
 #[cfg(target_arch = "wasm32")]
 mod fetch;

@@ -15,7 +15,8 @@ use crate::train::{EpochSummary, TrainConfig, TrainEvent};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
-    /// WebGPU when an adapter is available, else the CPU.
+    /// The faster of the two for this model, timed on the first Train (the CPU without an
+    /// adapter).
     #[default]
     Auto,
     WebGpu,
@@ -167,6 +168,10 @@ pub enum Event {
     /// The worker panicked (its last message: the page replaces it by a new one).
     Crashed {
         message: String,
+    },
+    /// Auto chose a backend by timing the model on each; the reason gives both figures.
+    BackendChosen {
+        reason: String,
     },
     /// Something the learner should know, e.g. that WebGPU failed and the CPU took over.
     Notice {

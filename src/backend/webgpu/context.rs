@@ -31,6 +31,17 @@ pub struct AdapterSummary {
     pub driver: String,
 }
 
+impl AdapterSummary {
+    /// A GPU emulated in software on the CPU (SwiftShader, llvmpipe, lavapipe): the
+    /// learner is told, since it is often slower than the CPU backend.
+    pub fn is_software(&self) -> bool {
+        let name = self.name.to_lowercase();
+        ["swiftshader", "llvmpipe", "lavapipe", "software"]
+            .iter()
+            .any(|s| name.contains(s))
+    }
+}
+
 impl std::fmt::Display for AdapterSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({}", self.name, self.backend)?;

@@ -12,6 +12,7 @@
 //! `outbox` (batched posting and yielding).
 
 mod answers;
+mod auto;
 mod lab;
 mod outbox;
 mod setup;
@@ -92,6 +93,8 @@ pub struct Session {
     gpu: Option<Arc<GpuContext>>,
     /// Snapshot every this many epochs (0: never).
     snapshot_every: usize,
+    /// Auto's measurements, by architecture and batch size.
+    measured: auto::Measured,
 }
 
 impl Session {
@@ -103,6 +106,7 @@ impl Session {
             mode: RunMode::Idle,
             gpu: None,
             snapshot_every: 0,
+            measured: auto::Measured::default(),
         }
     }
 

@@ -23,7 +23,15 @@ pub(super) enum Origin {
 }
 
 impl Origin {
-    fn build(&self, dataset: Arc<Dataset>, device: Device) -> crate::Result<Trainer> {
+    /// The configuration the model trains with.
+    pub(super) fn config(&self) -> &TrainConfig {
+        match self {
+            Origin::Fresh(config) | Origin::FineTune(config, _) => config,
+            Origin::File(file) => &file.config,
+        }
+    }
+
+    pub(super) fn build(&self, dataset: Arc<Dataset>, device: Device) -> crate::Result<Trainer> {
         match self {
             Origin::Fresh(config) => Trainer::on_device(config.clone(), dataset, device),
             Origin::FineTune(config, weights) => {
@@ -44,6 +52,10 @@ impl Session {
         dataset: Arc<Dataset>,
         backend: Backend,
     ) -> crate::Result<Trainer> {
+        let backend = match backend {
+            Backend::Auto => self.choose(origin, &dataset).await,
+            chosen => chosen,
+        };
         let device = self.device_for(backend).await;
         let on_gpu = matches!(device, Device::WebGpu(_));
         match origin.build(dataset.clone(), device) {
@@ -58,6 +70,24 @@ impl Session {
                 Ok(trainer)
             }
             built => built,
+        }
+    }
+
+    /// Auto's choice: the faster backend for this model, measured (see `auto`); the CPU
+    /// without a GPU, or if the GPU cannot run the model.
+    async fn choose(&mut self, origin: &Origin, dataset: &Arc<Dataset>) -> Backend {
+        let Device::WebGpu(gpu) = self.device_for(Backend::Auto).await else {
+            return Backend::Cpu;
+        };
+        match self.measured.speeds(origin, dataset, &gpu).await {
+            Ok(speeds) => {
+                self.outbox.post(&Event::BackendChosen {
+                    reason: speeds.reason(),
+                });
+                speeds.faster()
+            }
+            // A model the GPU cannot run: `set_up` says so when it tries.
+            Err(_) => Backend::WebGpu,
         }
     }
 
