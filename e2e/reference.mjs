@@ -119,10 +119,12 @@ const map = (x, f) => ({ ...x, data: x.data.map(f) });
  * Every layer's output for one image (raw pixels 0–255) under `model` (from
  * `readModelFile`): an array of `{ type, h, w, c, data }`, one per layer, in order.
  */
-export function forward(model, pixels, [h, w, c] = [28, 28, 1]) {
+export function forward(model, pixels) {
+  const spec = model.config.model;
+  const [h, w, c] = spec.input;
   let x = { h, w, c, data: normalize(pixels, model.normalizer) };
   const outputs = [];
-  model.config.layers.forEach((layer, k) => {
+  spec.layers.forEach((layer, k) => {
     const t = (name) => model.tensors[`layers.${k}.${name}`];
     switch (layer.type) {
       case 'conv2d':
