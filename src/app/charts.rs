@@ -196,7 +196,9 @@ pub fn draw_lines(
     let column = legend_column(canvas, series)?;
     let root = backend(canvas)?.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let (plot, _) = root.split_horizontally(canvas.width().saturating_sub(column));
+    // The legend goes in a row above the plot (or a column beside it), never over the data.
+    let (_, below) = root.split_vertically(if column == 0 { LEGEND_ROW } else { 0 });
+    let (plot, _) = below.split_horizontally(canvas.width().saturating_sub(column));
     let tf = |y: f32| if log_y { y.max(1e-6).log10() } else { y };
     let all: Vec<(f32, f32)> = series
         .iter()
@@ -204,7 +206,10 @@ pub fn draw_lines(
         .filter(|p| p.1.is_finite())
         .collect();
     if all.is_empty() {
-        return Ok(());
+        return placeholder(
+            canvas,
+            &format!("The {y_label} will appear here as it trains."),
+        );
     }
     let (x0, x1) = all
         .iter()
@@ -275,30 +280,48 @@ pub fn draw_lines(
     legend(canvas, series)
 }
 
-/// The series names in the top-right corner, drawn straight on the canvas (plotters' own
-/// legend measures its text through the page's layout; see [`Canvas`]).
+/// Height of the legend's row above a plot of up to [`LEGEND_INSIDE_MAX`] series.
+const LEGEND_ROW: u32 = 18;
+
+/// The series names, drawn straight on the canvas (plotters' own legend measures its text
+/// through the page's layout; see [`Canvas`]): in one row above the plot, right-aligned, or
+/// for more series one per line in the column kept free right of the plot.
 fn legend(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<(), String> {
     let ctx = context2d(canvas)?;
     ctx.set_font(LEGEND_FONT);
     ctx.set_text_align("right");
     ctx.set_text_baseline("middle");
-    let right = canvas.width() as f64 - 14.0;
+    let in_row = series.len() <= LEGEND_INSIDE_MAX;
+    let mut right = canvas.width() as f64 - 14.0;
     for (i, s) in series.iter().enumerate() {
-        let y = 16.0 + 16.0 * i as f64;
+        let y = if in_row { 10.0 } else { 16.0 + 16.0 * i as f64 };
         let RGBColor(r, g, b) = s.color;
-        ctx.set_fill_style_str("rgba(255,255,255,0.8)");
         let width = ctx
             .measure_text(&s.name)
             .map(|m| m.width())
             .unwrap_or(100.0);
-        ctx.fill_rect(right - width - 28.0, y - 8.0, width + 32.0, 16.0);
         ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
         ctx.fill_rect(right - width - 24.0, y - 2.0, 16.0, 4.0);
         ctx.set_fill_style_str("#1d2330");
         ctx.fill_text(&s.name, right, y)
             .map_err(|e| format!("{e:?}"))?;
+        if in_row {
+            right -= width + 40.0;
+        }
     }
     Ok(())
+}
+
+/// A chart with nothing to draw yet says what will appear.
+fn placeholder(canvas: &HtmlCanvasElement, text: &str) -> Result<(), String> {
+    let ctx = context2d(canvas)?;
+    ctx.set_font(LEGEND_FONT);
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.set_fill_style_str("#5b6475");
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    ctx.fill_text(text, w / 2.0, h / 2.0)
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// A histogram with its value range under it. Drawn with plain canvas calls: a snapshot
