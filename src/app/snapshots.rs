@@ -77,7 +77,12 @@ pub async fn refresh(train: TrainState) {
     }
 }
 
-/// Stores a snapshot the worker sent.
+/// Snapshots kept in the browser: storing one more deletes the oldest (as TensorFlow's
+/// `CheckpointManager(max_to_keep=…)` does), so a long run fills neither the browser's
+/// storage nor the page's list.
+pub const KEEP: usize = 10;
+
+/// Stores a snapshot the worker sent, then deletes the oldest beyond [`KEEP`].
 pub fn store(name: String, epoch: usize, bytes: ArrayBuffer, train: TrainState) {
     wasm_bindgen_futures::spawn_local(async move {
         if JsFuture::from(snapshot_put(&name, epoch as u32, &bytes))
@@ -89,6 +94,17 @@ pub fn store(name: String, epoch: usize, bytes: ArrayBuffer, train: TrainState) 
             )));
         }
         refresh(train).await;
+        let mut ids: Vec<u32> = train
+            .snapshots
+            .with_untracked(|s| s.iter().map(|s| s.id).collect());
+        ids.sort_unstable();
+        let excess = ids.len().saturating_sub(KEEP);
+        for &id in &ids[..excess] {
+            let _ = JsFuture::from(snapshot_delete(id)).await;
+        }
+        if excess > 0 {
+            refresh(train).await;
+        }
     });
 }
 
@@ -123,7 +139,7 @@ pub fn SnapshotPanel() -> impl IntoView {
         <section class="card" data-testid="snapshots">
             <h2>"Snapshots"</h2>
             <div class="controls">
-                <label class="field" title="Save the model and the optimizer's state in this browser every N epochs, so a run survives a reload or a crash">
+                <label class="field" title="Save the model and the optimizer's state in this browser every N epochs, so a run survives a reload or a crash; the last 10 are kept">
                     "snapshot every N epochs (0 = off)"
                     <input type="number" min="0" data-testid="cfg-snapshot-every"
                         prop:value=move || train.snapshot_every.get()
