@@ -57,9 +57,10 @@ pub fn linear(lo: f64, hi: f64, max_ticks: usize) -> Ticks {
     loop {
         let (m, k) = step(hi - lo, intervals);
         let s = m * 10f64.powi(k);
-        // A hair of tolerance, so 0.0025 / 0.0005 = 5.000000000000001 is 5 steps.
-        let first = (lo / s + 1e-9).floor();
-        let last = (hi / s - 1e-9).ceil();
+        // A hair of tolerance, so 0.0025 / 0.0005 = 5.000000000000001 is 5 steps, and an
+        // end that f32 rounding put a hair past a tick (1.0000001) does not add a step.
+        let first = (lo / s + 1e-5).floor();
+        let last = (hi / s - 1e-5).ceil();
         let n = (last - first) as usize + 1;
         if n <= max_ticks.max(2) || intervals == 1 {
             let at: Vec<f64> = (0..n).map(|i| clean((first + i as f64) * s, s)).collect();
@@ -246,6 +247,12 @@ mod tests {
         let t = log10(1e-9, 10.0, 4);
         assert!(t.at.len() <= 4);
         assert_eq!(t.labels()[0], "1e-9");
+    }
+
+    #[test]
+    fn f32_rounding_adds_no_step() {
+        let t = linear(0.0, 1.000_000_1, 7);
+        assert_eq!(t.hi, 1.0);
     }
 
     #[test]
