@@ -26,8 +26,8 @@ export function launch({ webgpu = true } = {}) {
 }
 
 /** Opens a page that records console errors and uncaught exceptions in `problems`. */
-export async function openPage(browser, url) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+export async function openPage(browser, url, viewport = { width: 1280, height: 900 }) {
+  const page = await browser.newPage({ viewport });
   const problems = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -38,10 +38,10 @@ export async function openPage(browser, url) {
 }
 
 /** Serves dist/ and opens the trainer in Chromium, returning once its dataset has loaded. */
-export async function openTrainer() {
+export async function openTrainer(viewport) {
   const { server, url } = await serve(new URL('../dist', import.meta.url).pathname);
   const browser = await launch();
-  const { page, problems } = await openPage(browser, url);
+  const { page, problems } = await openPage(browser, url, viewport);
   await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
   return { server, url, browser, page, problems };
 }
@@ -52,14 +52,29 @@ export function screenshot(page, name) {
 }
 
 /**
+ * Opens the tab under the picture that holds the element with `data-testid=id`, if it is in
+ * a closed one (the trainer keeps everything but the picture, the run and the curves in
+ * tabs), so that it can be clicked or typed into.
+ */
+export async function reveal(page, id) {
+  await page.getByTestId(id).first().waitFor({ state: 'attached' });
+  await page.evaluate((id) => {
+    const panel = document.querySelector(`[data-testid="${id}"]`)?.closest('[data-tab]');
+    if (panel?.hidden) document.querySelector(`[data-testid="tab-${panel.dataset.tab}"]`).click();
+  }, id);
+}
+
+/**
  * Helpers bound to the page `current()` returns (each test file reassigns its page):
- * `text(id)` reads the element with `data-testid=id`; `set(id, value)` types into a field
- * and leaves it with Tab, as a learner would, so its `change` handler fires.
+ * `text(id)` reads the element with `data-testid=id`; `set(id, value)` opens its tab if
+ * need be, types into the field and leaves it with Tab, as a learner would, so its `change`
+ * handler fires.
  */
 export function byTestId(current) {
   return {
     text: (id) => current().getByTestId(id).textContent(),
     set: async (id, value) => {
+      await reveal(current(), id);
       const field = current().getByTestId(id);
       await field.fill(String(value));
       await field.press('Tab');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
-import { byTestId, launch, openPage, screenshot } from './browser.mjs';
+import { byTestId, launch, openPage, reveal, screenshot } from './browser.mjs';
 
 let server, url, browser, page, problems;
 
@@ -130,7 +130,8 @@ test('Fashion-MNIST is offered as a second dataset', async () => {
   await waitForText('dataset-name', 'Fashion-MNIST');
   assert.equal(await text('count-train'), '60000');
   assert.equal(await text('count-test'), '10000');
-  await page.getByText('Ankle boot').waitFor();
+  await reveal(page, 'class-counts');
+  await page.getByTestId('class-counts').getByText('Ankle boot').waitFor();
   await screenshot(page, 'dataset-fashion');
 });
 

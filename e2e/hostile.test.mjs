@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { byTestId, openTrainer, launch, openPage, screenshot } from './browser.mjs';
+import { byTestId, openTrainer, launch, openPage, screenshot, reveal } from './browser.mjs';
 
 let server, url, browser, page;
 
@@ -47,6 +47,7 @@ function withHeader(bytes, edit) {
 
 test('a model file declaring 10¹² parameters is refused; the page keeps training its model', async () => {
   await trainBriefly();
+  await reveal(page, 'save-model');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
   const good = new Uint8Array(readFileSync(await download.path()));
   // Flatten (256) → Dense 10⁹ → Dense 1000 → Dense 10: 257·10⁹ + (10¹² + 1000) + 10 010,

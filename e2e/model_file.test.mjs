@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
-import { byTestId, launch, openPage, screenshot, ARTEFACTS } from './browser.mjs';
+import { byTestId, launch, openPage, screenshot, ARTEFACTS, reveal } from './browser.mjs';
 
 let server, url, browser, page, problems;
 
@@ -24,6 +24,7 @@ const { text, set } = byTestId(() => page);
 
 /** Draws a "7" on the pad and returns the probabilities the model gives it. */
 async function drawAndRead() {
+  await reveal(page, 'pad-clear');
   await page.getByTestId('pad-clear').click();
   await page.getByTestId('pad').scrollIntoViewIfNeeded();
   const pad = await page.getByTestId('pad').boundingBox();
@@ -50,6 +51,7 @@ test('download, reload, open: the same prediction', async () => {
   await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
   const before = await drawAndRead();
 
+  await reveal(page, 'save-model');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
   const name = download.suggestedFilename();
   assert.match(name, /^mnist-9layers-\d+params-\d+\.\d+pct\.safetensors$/);
@@ -77,6 +79,7 @@ test('download, reload, open: the same prediction', async () => {
   const after = await drawAndRead();
   assert.equal(after, before, 'the reopened model gives the same probabilities');
   // The test-set gallery: the opened model's answers on images it never saw.
+  await reveal(page, 'gallery-summary');
   await page.getByTestId('gallery-summary').filter({ hasText: /^images 1–24 of 10000: \d+ of 24 right/ }).waitFor({ timeout: 30_000 });
   console.log(`# figure: opened model on the test gallery: ${await text('gallery-summary')}`);
   await screenshot(page, 'model-reopened');
@@ -93,7 +96,9 @@ test('download, reload, open: the same prediction', async () => {
   // Fine-tune the opened model with its first conv layer frozen: that layer's weights come
   // out bit-identical, the rest change.
   await set('cfg-ema', 0);
+  await page.getByTestId('block-0').click();
   await page.getByTestId('layer-0-freeze').check();
+  await reveal(page, 'fine-tune');
   await page.getByTestId('fine-tune').check();
   await page.getByTestId('train').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
@@ -134,14 +139,18 @@ test('snapshots survive a reload, then continue the run exactly', async () => {
 
   await page.reload();
   await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  await reveal(page, 'resume-offer');
   await page.getByTestId('resume-offer').waitFor();
   assert.equal(await rows(), before + 2, 'the snapshots are still there after a reload');
   // Newest first: the epoch-2 snapshot, then epoch 1.
   const epochOne = page.locator('[data-testid=snapshot-list] tr').nth(1);
   assert.match(await epochOne.textContent(), /epoch1\.safetensors.*epoch 1/);
+  await reveal(page, 'snapshot-list');
   await epochOne.getByTestId('snapshot-restore').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'paused', null, { timeout: 30_000 });
+  await reveal(page, 'epoch-table');
   await page.getByTestId('val-accuracy-1').waitFor();
+  await reveal(page, 'snapshot-list');
   await page.getByTestId('resume').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 120_000 });
   assert.equal(await text('val-accuracy-2'), straight, 'the resumed run ends where the uninterrupted one did');

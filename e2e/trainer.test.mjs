@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
-import { byTestId, launch, mainThreadTasks, screenshot } from './browser.mjs';
+import { byTestId, launch, mainThreadTasks, screenshot, reveal } from './browser.mjs';
 
 let server, url, browser, page;
 const problems = [];
@@ -97,6 +97,7 @@ test('the default CNN trains one epoch on 2000 images on the CPU', async () => {
   const coach = await text('coach');
   assert.doesNotMatch(coach, /Train a model and the coach/);
   console.log(`# figure: coach after 1 CPU epoch: ${coach.slice(5, 200)}`);
+  await reveal(page, 'filter-grid');
   await page.getByTestId('filter-grid').waitFor();
   await screenshot(page, 'trainer-cpu');
 });
@@ -131,6 +132,7 @@ test('pause holds the run still; resume continues it', async () => {
 
 test('a drawn digit gets a prediction', async () => {
   await mark('draw');
+  await reveal(page, 'pad');
   await page.getByTestId('pad').scrollIntoViewIfNeeded();
   const pad = await page.getByTestId('pad').boundingBox();
   const at = (x, y) => [pad.x + (x * pad.width) / 28, pad.y + (y * pad.height) / 28];
@@ -149,16 +151,19 @@ test('a drawn digit gets a prediction', async () => {
 
 test('test images show the answers; a clicked one shows its feature maps', async () => {
   await mark('gallery');
+  await reveal(page, 'gallery-summary');
   await page.getByTestId('gallery-summary').filter({ hasText: /of 24 right/ }).waitFor({ timeout: 30_000 });
   const right = Number(/: (\d+) of 24 right/.exec(await text('gallery-summary'))[1]);
   console.log(`# figure: test gallery after training: ${await text('gallery-summary')}`);
   assert.ok(right >= 12, 'a trained model gets most test images right');
+  await reveal(page, 'gallery-next');
   await page.getByTestId('gallery-next').click();
   await page.getByTestId('gallery-summary').filter({ hasText: /^images 25–48 of 10000/ }).waitFor();
   const first = page.locator('[data-testid^=test-image-]').first();
   const index = (await first.getAttribute('data-testid')).replace('test-image-', '');
   assert.equal(index, '24');
   await first.click();
+  await reveal(page, 'feature-input');
   await page.getByTestId('feature-input').filter({ hasText: 'Input: test image #24, labelled' }).waitFor();
   await page.getByTestId('feature-map-0').waitFor();
   await screenshot(page, 'trainer-gallery');
@@ -167,6 +172,7 @@ test('test images show the answers; a clicked one shows its feature maps', async
 test('image grids save as PNG; activations are charted over time', async () => {
   await mark('png');
   for (const id of ['filter-grid', 'feature-map-0', 'wrong-gallery', 'loss-chart']) {
+    await reveal(page, `${id}-png`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`${id}-png`).click()]);
     assert.equal(download.suggestedFilename(), `${id}.png`);
     const bytes = readFileSync(await download.path());
@@ -186,6 +192,7 @@ test('a lost GPU hands the run to the CPU with a notice', async () => {
   await mark('lost');
   await configure('webgpu', 2);
   await page.getByTestId('train').click();
+  await reveal(page, 'epoch-table');
   await page.getByTestId('val-accuracy-1').waitFor({ timeout: 300_000 });
   await page.evaluate(() => window.__trainerLoseGpu());
   await waitStatus('finished');
@@ -202,6 +209,7 @@ test('the settings are in the URL and an architecture error blocks training', as
   const config = JSON.parse(decodeURIComponent(link.split('#config=')[1])).config;
   assert.equal(config.batch_size, 16);
   // A 30×30 kernel cannot fit a 28×28 image: the layer says so and Train is disabled.
+  await page.getByTestId('block-0').click();
   await set('layer-0-kernel', 30);
   assert.match(await text('layer-0-error'), /30/);
   assert.ok(await page.getByTestId('train').isDisabled());

@@ -10,6 +10,7 @@
 //   node scripts/soak.mjs [--epochs 50] [--subset N (default 5000 on the CPU, 500 on WebGPU)] [--backend cpu,webgpu]
 import { chromium } from 'playwright-core';
 import { serve } from '../e2e/serve.mjs';
+import { reveal } from '../e2e/browser.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
@@ -48,14 +49,13 @@ async function sample(page, cdp) {
   return { js_heap_bytes: usedSize + (embedderHeapUsedSize ?? 0), ...report };
 }
 
-/** Renders every card of the page once (cards off screen are skipped by the browser). */
+/** Renders every tab of the trainer once (a closed tab is not painted by the browser). */
 async function viewEverything(page) {
   await page.evaluate(async () => {
-    for (const card of document.querySelectorAll('.card')) {
-      card.scrollIntoView();
+    for (const tab of document.querySelectorAll('[data-testid^="tab-"]')) {
+      tab.click();
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     }
-    window.scrollTo(0, 0);
   });
 }
 
@@ -65,7 +65,7 @@ async function soak(backend) {
   await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('HeapProfiler.enable');
-  const set = async (id, v) => { await page.getByTestId(id).fill(String(v)); await page.getByTestId(id).press('Tab'); };
+  const set = async (id, v) => { await reveal(page, id); await page.getByTestId(id).fill(String(v)); await page.getByTestId(id).press('Tab'); };
   await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
   await set('cfg-subset', SUBSET[backend]);
   await set('cfg-validation', 500);

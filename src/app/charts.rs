@@ -312,18 +312,6 @@ fn legend(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<(), String> {
     Ok(())
 }
 
-/// A chart with nothing to draw yet says what will appear.
-fn placeholder(canvas: &HtmlCanvasElement, text: &str) -> Result<(), String> {
-    let ctx = context2d(canvas)?;
-    ctx.set_font(LEGEND_FONT);
-    ctx.set_text_align("center");
-    ctx.set_text_baseline("middle");
-    ctx.set_fill_style_str("#5b6475");
-    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    ctx.fill_text(text, w / 2.0, h / 2.0)
-        .map_err(|e| format!("{e:?}"))
-}
-
 /// A histogram with its value range under it. Drawn with plain canvas calls: a snapshot
 /// redraws a dozen of these at once and the main thread must stay free.
 pub fn draw_histogram(
@@ -444,6 +432,19 @@ pub fn save_png(canvas: &HtmlCanvasElement, name: &str) {
         let _ = a.set_attribute("download", &format!("{name}.png"));
         a.click();
     }
+}
+
+/// What an empty chart will show, in grey at its centre.
+fn placeholder(canvas: &HtmlCanvasElement, text: &str) -> Result<(), String> {
+    let ctx = super::images::context2d(canvas)?;
+    ctx.set_font("13px sans-serif");
+    ctx.set_fill_style_str("#5b6475");
+    ctx.set_text_align("center");
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    ctx.fill_text(text, w / 2.0, h / 2.0)
+        .map_err(|e| format!("{e:?}"))?;
+    ctx.set_text_align("start");
+    Ok(())
 }
 
 /// A canvas redrawn by `draw` whenever the signals it reads change, with a "Save PNG" button.

@@ -1,5 +1,6 @@
-//! The training settings: data handling and augmentation (with a preview), optimizer,
-//! learning-rate schedule (with the curve of the whole run), regularisation, seed, backend.
+//! The training settings, one tab each: data split and scaling, augmentation (with a
+//! preview), optimizer and learning-rate schedule (with the curve of the whole run),
+//! regularisation and the seed. The backend is chosen in the top bar.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -12,7 +13,7 @@ use crate::nn::Loss;
 use crate::optim::OptimizerSpec;
 use crate::random::Rng;
 use crate::train::{EarlyStopping, Monitor, Schedule, TrainConfig};
-use crate::worker::protocol::{Backend, RunMode};
+use crate::worker::protocol::RunMode;
 
 /// A number input bound to one setting of the config.
 fn number(
@@ -53,14 +54,108 @@ fn updates(c: &TrainConfig, train_total: usize) -> (usize, usize) {
     (per_epoch, per_epoch * c.epochs)
 }
 
+/// How the images are split and scaled.
 #[component]
-pub fn ConfigPanel() -> impl IntoView {
+pub fn DataSettings() -> impl IntoView {
     let state = expect_context::<TrainState>();
-    let datasets = expect_context::<DatasetState>();
     let busy = move || matches!(state.mode.get(), RunMode::Running);
+    view! {
+        <section class="card" data-testid="config-panel">
+            <h2>"Data split and scaling"</h2>
+            <fieldset disabled=busy>
+            <div class="controls">
+                {number("validation images", "Images held out of training to measure generalisation after each epoch.", "cfg-validation",
+                    |c| c.split.validation as f64, |c, v| c.split.validation = whole(v))}
+                {number("training subset (0 = all)", "Train on only this many images: small subsets make overfitting visible.", "cfg-subset",
+                    |c| c.split.train_subset.unwrap_or(0) as f64, |c, v| c.split.train_subset = (whole(v) > 0).then_some(whole(v)))}
+                <label class="field" title="How pixel values are rescaled before the network sees them.">"normalisation"
+                    <select data-testid="cfg-normalization" on:change=move |e| {
+                        let n = match event_target_value(&e).as_str() {
+                            "scale01" => Normalization::Scale01,
+                            "mean_pixel" => Normalization::SubtractMeanPixel,
+                            "mean_image" => Normalization::SubtractMeanImage,
+                            _ => Normalization::Standardize,
+                        };
+                        state.config.update(|c| c.normalization = n);
+                    }>
+                        {[("standardize", "standardise", Normalization::Standardize), ("scale01", "scale to 0–1", Normalization::Scale01),
+                          ("mean_pixel", "subtract mean pixel", Normalization::SubtractMeanPixel), ("mean_image", "subtract mean image", Normalization::SubtractMeanImage)]
+                            .into_iter().map(|(v, label, n)| view! {
+                                <option value=v selected=move || state.config.with(|c| c.normalization == n)>{label}</option>
+                            }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            </fieldset>
+        </section>
+    }
+}
+
+/// Random changes to each training image, with a preview of eight samples.
+#[component]
+pub fn AugmentationSettings() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let busy = move || matches!(state.mode.get(), RunMode::Running);
+    let datasets = expect_context::<DatasetState>();
+    // Eight training samples as the augmentation will show them to the network.
+    let preview = NodeRef::<html::Canvas>::new();
+    Effect::new(move || {
+        let aug = state.config.with(|c| c.augmentation);
+        let seed = state.config.with(|c| c.seed);
+        let side = datasets
+            .summary
+            .with(|s| s.as_ref().map(|s| (s.rows, s.cols)));
+        let samples = datasets.samples.get();
+        let (Some(canvas), Some((rows, cols))) = (preview.get(), side) else {
+            return;
+        };
+        let mut rng = Rng::new(seed, 99);
+        let images: Vec<Vec<f32>> = samples
+            .iter()
+            .step_by(4)
+            .take(8)
+            .map(|s| {
+                let mut img: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+                aug.apply(&mut img, rows, cols, &mut rng);
+                img
+            })
+            .collect();
+        let _ = draw_tiles(&canvas, &uncaptioned(&images), rows, cols, 2, 8, Tone::Ink);
+    });
+
+    view! {
+        <section class="card" data-testid="augmentation-settings">
+            <h2>"Augmentation"</h2>
+            <fieldset disabled=busy>
+            <div class="controls">
+                {number("rotation ±°", "Rotate each training image by a random angle up to this.", "aug-rotation",
+                    |c| c.augmentation.rotation_deg as f64, |c, v| c.augmentation.rotation_deg = v.clamp(0.0, 180.0) as f32)}
+                {number("shift ±px", "Move each image by up to this many pixels.", "aug-shift",
+                    |c| c.augmentation.translate_px as f64, |c, v| c.augmentation.translate_px = v.clamp(0.0, 14.0) as f32)}
+                {number("zoom ±", "Scale each image by a factor between 1 − s and 1 + s.", "aug-zoom",
+                    |c| c.augmentation.scale as f64, |c, v| c.augmentation.scale = v.clamp(0.0, 0.9) as f32)}
+                {number("noise σ", "Add random noise of this strength to every pixel.", "aug-noise",
+                    |c| c.augmentation.noise_std as f64, |c, v| c.augmentation.noise_std = v.clamp(0.0, 1.0) as f32)}
+                {number("erase p", "Probability of blanking out a random rectangle (cutout).", "aug-erase",
+                    |c| c.augmentation.erase_prob as f64, |c, v| c.augmentation.erase_prob = v.clamp(0.0, 1.0) as f32)}
+                {number("blur p", "Probability of a slight blur.", "aug-blur",
+                    |c| c.augmentation.blur_prob as f64, |c, v| c.augmentation.blur_prob = v.clamp(0.0, 1.0) as f32)}
+            </div>
+            <canvas node_ref=preview class="pixelated" data-testid="augment-preview" width="0" height="0"
+                title="Training samples as the augmentation shows them to the network"></canvas>
+            </fieldset>
+        </section>
+    }
+}
+
+/// The optimizer, learning rate and its schedule (with the curve of the whole run), batches and epochs.
+#[component]
+pub fn OptimizerSettings() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let busy = move || matches!(state.mode.get(), RunMode::Running);
+    let datasets = expect_context::<DatasetState>();
     let optimizer_names: Vec<&'static str> =
         OptimizerSpec::all().iter().map(|o| o.name()).collect();
-
     let lr_curve = move |canvas: &web_sys::HtmlCanvasElement| {
         let train_total = datasets
             .summary
@@ -94,78 +189,10 @@ pub fn ConfigPanel() -> impl IntoView {
         )
     };
 
-    // Eight training samples as the augmentation will show them to the network.
-    let preview = NodeRef::<html::Canvas>::new();
-    Effect::new(move || {
-        let aug = state.config.with(|c| c.augmentation);
-        let seed = state.config.with(|c| c.seed);
-        let side = datasets
-            .summary
-            .with(|s| s.as_ref().map(|s| (s.rows, s.cols)));
-        let samples = datasets.samples.get();
-        let (Some(canvas), Some((rows, cols))) = (preview.get(), side) else {
-            return;
-        };
-        let mut rng = Rng::new(seed, 99);
-        let images: Vec<Vec<f32>> = samples
-            .iter()
-            .step_by(4)
-            .take(8)
-            .map(|s| {
-                let mut img: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-                aug.apply(&mut img, rows, cols, &mut rng);
-                img
-            })
-            .collect();
-        let _ = draw_tiles(&canvas, &uncaptioned(&images), rows, cols, 2, 8, Tone::Ink);
-    });
-
     view! {
-        <section class="card" data-testid="config-panel">
-            <h2>"Training settings"</h2>
+        <section class="card" data-testid="optimizer-settings">
+            <h2>"Optimizer and schedule"</h2>
             <fieldset disabled=busy>
-            <h3>"Data"</h3>
-            <div class="controls">
-                {number("validation images", "Images held out of training to measure generalisation after each epoch.", "cfg-validation",
-                    |c| c.split.validation as f64, |c, v| c.split.validation = whole(v))}
-                {number("training subset (0 = all)", "Train on only this many images: small subsets make overfitting visible.", "cfg-subset",
-                    |c| c.split.train_subset.unwrap_or(0) as f64, |c, v| c.split.train_subset = (whole(v) > 0).then_some(whole(v)))}
-                <label class="field" title="How pixel values are rescaled before the network sees them.">"normalisation"
-                    <select data-testid="cfg-normalization" on:change=move |e| {
-                        let n = match event_target_value(&e).as_str() {
-                            "scale01" => Normalization::Scale01,
-                            "mean_pixel" => Normalization::SubtractMeanPixel,
-                            "mean_image" => Normalization::SubtractMeanImage,
-                            _ => Normalization::Standardize,
-                        };
-                        state.config.update(|c| c.normalization = n);
-                    }>
-                        {[("standardize", "standardise", Normalization::Standardize), ("scale01", "scale to 0–1", Normalization::Scale01),
-                          ("mean_pixel", "subtract mean pixel", Normalization::SubtractMeanPixel), ("mean_image", "subtract mean image", Normalization::SubtractMeanImage)]
-                            .into_iter().map(|(v, label, n)| view! {
-                                <option value=v selected=move || state.config.with(|c| c.normalization == n)>{label}</option>
-                            }).collect_view()}
-                    </select>
-                </label>
-            </div>
-            <h3>"Augmentation"</h3>
-            <div class="controls">
-                {number("rotation ±°", "Rotate each training image by a random angle up to this.", "aug-rotation",
-                    |c| c.augmentation.rotation_deg as f64, |c, v| c.augmentation.rotation_deg = v.clamp(0.0, 180.0) as f32)}
-                {number("shift ±px", "Move each image by up to this many pixels.", "aug-shift",
-                    |c| c.augmentation.translate_px as f64, |c, v| c.augmentation.translate_px = v.clamp(0.0, 14.0) as f32)}
-                {number("zoom ±", "Scale each image by a factor between 1 − s and 1 + s.", "aug-zoom",
-                    |c| c.augmentation.scale as f64, |c, v| c.augmentation.scale = v.clamp(0.0, 0.9) as f32)}
-                {number("noise σ", "Add random noise of this strength to every pixel.", "aug-noise",
-                    |c| c.augmentation.noise_std as f64, |c, v| c.augmentation.noise_std = v.clamp(0.0, 1.0) as f32)}
-                {number("erase p", "Probability of blanking out a random rectangle (cutout).", "aug-erase",
-                    |c| c.augmentation.erase_prob as f64, |c, v| c.augmentation.erase_prob = v.clamp(0.0, 1.0) as f32)}
-                {number("blur p", "Probability of a slight blur.", "aug-blur",
-                    |c| c.augmentation.blur_prob as f64, |c, v| c.augmentation.blur_prob = v.clamp(0.0, 1.0) as f32)}
-            </div>
-            <canvas node_ref=preview class="pixelated" data-testid="augment-preview" width="0" height="0"
-                title="Training samples as the augmentation shows them to the network"></canvas>
-            <h3>"Optimisation"</h3>
             <div class="controls">
                 <label class="field" title="The rule that turns gradients into weight updates.">"optimizer"
                     <select data-testid="cfg-optimizer" on:change=move |e| {
@@ -207,7 +234,20 @@ pub fn ConfigPanel() -> impl IntoView {
                     |c| c.accumulate as f64, |c, v| c.accumulate = whole(v).clamp(1, 64))}
             </div>
             <Chart testid="lr-chart" width=420 height=160 draw=lr_curve/>
-            <h3>"Regularisation and the rest"</h3>
+            </fieldset>
+        </section>
+    }
+}
+
+/// Regularisation and the rest: label smoothing, early stopping, clipping, weight averaging, the seed.
+#[component]
+pub fn RegularisationSettings() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let busy = move || matches!(state.mode.get(), RunMode::Running);
+    view! {
+        <section class="card" data-testid="regularisation-settings">
+            <h2>"Regularisation and the rest"</h2>
+            <fieldset disabled=busy>
             <div class="controls">
                 {number("label smoothing", "Aim for (1 − ε) on the right class instead of 1: less over-confidence.", "cfg-smoothing",
                     |c| match c.loss { Loss::SoftmaxCrossEntropy { label_smoothing } => label_smoothing as f64, _ => 0.0 },
@@ -221,22 +261,6 @@ pub fn ConfigPanel() -> impl IntoView {
                     |c| c.weight_average.unwrap_or(0.0) as f64, |c, v| c.weight_average = (v > 0.0 && v < 1.0).then_some(v as f32))}
                 {number("seed", "Drives initial weights, shuffling, dropout and augmentation: the same seed gives the same run.", "cfg-seed",
                     |c| c.seed as f64, |c, v| c.seed = v.max(0.0) as u64)}
-                <label class="field" title="Auto uses WebGPU when this browser has it, else the CPU (wasm SIMD).">"backend"
-                    <select data-testid="cfg-backend" on:change=move |e| {
-                        let b = match event_target_value(&e).as_str() {
-                            "webgpu" => Backend::WebGpu,
-                            "cpu" => Backend::Cpu,
-                            _ => Backend::Auto,
-                        };
-                        state.backend.set(b);
-                    }>
-                        {[("auto", "Auto", Backend::Auto), ("webgpu", "WebGPU", Backend::WebGpu), ("cpu", "CPU", Backend::Cpu)]
-                            .into_iter().map(|(v, label, b)| view! {
-                                <option value=v selected=move || state.backend.get() == b>{label}</option>
-                            }).collect_view()}
-                    </select>
-                </label>
-                <span class="muted" data-testid="active-device">{move || state.device.get().map(|d| format!("in use: {d}"))}</span>
             </div>
             </fieldset>
         </section>

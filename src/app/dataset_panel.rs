@@ -1,4 +1,5 @@
-//! The dataset card: choose or drop a dataset, watch it download, see what is in it.
+//! The dataset: choose or drop one and watch it download (the top bar), see what is in it
+//! (a tab).
 
 use js_sys::ArrayBuffer;
 use leptos::ev;
@@ -56,7 +57,7 @@ pub(super) fn send_files(files: Vec<web_sys::File>, datasets: DatasetState) {
 }
 
 #[component]
-pub fn DatasetPanel() -> impl IntoView {
+pub fn DatasetControls() -> impl IntoView {
     let datasets = expect_context::<DatasetState>();
     let train = expect_context::<super::state::TrainState>();
     let choice = RwSignal::new(Builtin::Mnist);
@@ -92,39 +93,65 @@ pub fn DatasetPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="card" data-testid="dataset-panel">
-            <h2>"Data"</h2>
-            <div class="controls">
-                <label title="The datasets served with the app: 70 000 greyscale 28×28 images in 10 classes each.">
-                    "Dataset "
-                    <select
-                        data-testid="dataset-select"
-                        on:change=move |e| {
-                            let v = event_target_value(&e);
-                            choice.set(if v == "fashion" { Builtin::FashionMnist } else { Builtin::Mnist });
-                        }
-                    >
-                        <option value="mnist">"MNIST (handwritten digits)"</option>
-                        <option value="fashion">"Fashion-MNIST (clothing)"</option>
-                    </select>
-                </label>
-                <button
-                    data-testid="dataset-load"
-                    disabled=move || datasets.loading.get()
-                    on:click=move |_| supervisor::load_builtin(choice.get(), datasets)
-                >
-                    "Load"
-                </button>
-                <label class="file-button" title="Your own IDX files (raw or .gz): an images file and a labels file, plus optionally the test pair (names with 't10k' or 'test'). You can also drop them anywhere on the page.">
-                    "Open IDX files…"
-                    <input type="file" multiple data-testid="dataset-files" on:change=on_pick/>
-                </label>
-            </div>
+        <div class="dataset-controls" data-testid="dataset-panel">
+            <select
+                data-testid="dataset-select"
+                title="The datasets served with the app: 70 000 greyscale 28×28 images in 10 classes each. Choose one, then Load."
+                on:change=move |e| {
+                    let v = event_target_value(&e);
+                    choice.set(if v == "fashion" { Builtin::FashionMnist } else { Builtin::Mnist });
+                }
+            >
+                <option value="mnist">"MNIST (handwritten digits)"</option>
+                <option value="fashion">"Fashion-MNIST (clothing)"</option>
+            </select>
+            <button
+                data-testid="dataset-load"
+                title="Load the chosen dataset"
+                disabled=move || datasets.loading.get()
+                on:click=move |_| supervisor::load_builtin(choice.get(), datasets)
+            >
+                "Load"
+            </button>
+            <label class="file-button" title="Your own IDX files (raw or .gz): an images file and a labels file, plus optionally the test pair (names with 't10k' or 'test'). You can also drop them anywhere on the page.">
+                "Open IDX…"
+                <input type="file" multiple data-testid="dataset-files" on:change=on_pick/>
+            </label>
             <ProgressLine/>
+            {move || datasets.summary.get().map(|summary| view! { <Counts summary/> })}
             {move || datasets.error.get().map(|message| view! {
-                <p class="error" role="alert" data-testid="dataset-error">{message}</p>
+                <p class="error" role="alert" data-testid="dataset-error" title=message.clone()>{message.clone()}</p>
             })}
+        </div>
+    }
+}
+
+/// The loaded dataset in a few words, for the top bar.
+#[component]
+fn Counts(summary: DatasetSummary) -> impl IntoView {
+    view! {
+        <span class="muted counts" title="The loaded dataset: images to train on (some held out for validation) and test images never trained on">
+            <strong data-testid="dataset-name">{summary.name.clone()}</strong>
+            {format!(" {}×{} · ", summary.rows, summary.cols)}
+            <span data-testid="count-train">{summary.train_count}</span>
+            " train · "
+            <span data-testid="count-test">{summary.test_count}</span>
+            " test"
+        </span>
+    }
+}
+
+/// The dataset in detail (a tab): counts per class, load timing, sample images.
+#[component]
+pub fn DatasetDetails() -> impl IntoView {
+    let datasets = expect_context::<DatasetState>();
+    view! {
+        <section class="card" data-testid="dataset-details">
+            <h2>"The data"</h2>
             {move || datasets.summary.get().map(|summary| view! { <Summary summary/> })}
+            <Show when=move || datasets.summary.with(|s| s.is_none())>
+                <p class="muted">"Class counts and sample images appear here once a dataset is loaded."</p>
+            </Show>
             <SampleGrid/>
         </section>
     }
@@ -192,12 +219,7 @@ fn Summary(summary: DatasetSummary) -> impl IntoView {
     view! {
         <div class="summary">
             <p>
-                <strong data-testid="dataset-name">{summary.name.clone()}</strong>
-                {format!(" · {}×{} pixels · ", summary.rows, summary.cols)}
-                <span data-testid="count-train">{summary.train_count}</span>
-                " training images · "
-                <span data-testid="count-test">{summary.test_count}</span>
-                " test images"
+                {format!("{} · {}×{} pixels · {} training images · {} test images", summary.name, summary.rows, summary.cols, summary.train_count, summary.test_count)}
             </p>
             {move || datasets.ready_ms.get().map(|(ready, parse)| view! {
                 <p class="muted" data-testid="dataset-timing">

@@ -10,11 +10,13 @@ mod images;
 mod lessons;
 mod live;
 mod model_builder;
+mod network;
 mod sample_grid;
 mod scheduler;
 mod snapshots;
 mod state;
 mod supervisor;
+mod tabs;
 mod test_gallery;
 mod train_panel;
 mod url_state;
@@ -22,19 +24,17 @@ mod watch;
 
 use leptos::prelude::*;
 
-use config_panel::ConfigPanel;
-use dataset_panel::DatasetPanel;
-use draw_pad::DrawPad;
+use dataset_panel::DatasetControls;
 use lessons::convolution::ConvolutionLesson;
 use lessons::optimizers::OptimizersLesson;
 use lessons::regularisation::RegularisationLesson;
 use lessons::transfer::TransferLesson;
-use model_builder::ModelBuilder;
-use snapshots::SnapshotPanel;
+use model_builder::PresetSelect;
+use network::{Inspector, NetworkPicture};
 use state::{DatasetState, TrainState};
-use test_gallery::TestGallery;
-use train_panel::TrainPanel;
-use watch::{Coach, Curves, Evaluation, FilterView, Histograms};
+use tabs::{ActiveTab, Tabs};
+use train_panel::{FineTune, RunControls, RunMessages};
+use watch::Curves;
 
 /// The app's pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,8 @@ fn App() -> impl IntoView {
     train.notice.set(link_error);
     provide_context(datasets);
     provide_context(train);
+    provide_context(ActiveTab(RwSignal::new("optimizer")));
+    provide_context(FineTune(RwSignal::new(false)));
     // Every change of the settings is kept in the URL, ready to share.
     Effect::new(move || {
         let backend = train.backend.get();
@@ -88,19 +90,29 @@ fn App() -> impl IntoView {
     let seen = move |p: Page| visited.with(|v| v.contains(&p));
     let tab = move |p: Page, label: &'static str, testid: &'static str| {
         view! {
-            <button class="tab" class:active=move || page.get() == p data-testid=testid on:click=move |_| page.set(p)>{label}</button>
+            <button class="tab" class:active=move || page.get() == p data-testid=testid
+                title=if p == Page::Trainer { "The trainer: data, network, run and curves" } else { "A lesson: a short experiment that shows one idea; the trainer keeps running meanwhile" }
+                on:click=move |_| page.set(p)>{label}</button>
         }
     };
+    // The block whose settings are open beside the picture.
+    let selected = RwSignal::new(None::<usize>);
     view! {
+        <div class="app">
         <header class="topbar">
-            <h1>"Trainer"</h1>
-            <p class="tagline">"Learn deep learning by doing it: load data, build a network, watch it learn."</p>
-            <nav class="tabs">
-                {tab(Page::Trainer, "Trainer", "nav-trainer")}
-                {tab(Page::Convolution, "Lesson: convolution", "nav-convolution")}
-                {tab(Page::Regularisation, "Lesson: regularisation", "nav-regularisation")}
-                {tab(Page::Optimizers, "Lesson: optimizers", "nav-optimizers")}
-            </nav>
+            <div class="bar-row">
+                <h1 title="Learn deep learning by doing it: load data, build a network, watch it learn">"Trainer"</h1>
+                <DatasetControls/>
+                <PresetSelect/>
+                <nav class="tabs">
+                    {tab(Page::Trainer, "Trainer", "nav-trainer")}
+                    {tab(Page::Convolution, "Lesson: convolution", "nav-convolution")}
+                    {tab(Page::Regularisation, "Lesson: regularisation", "nav-regularisation")}
+                    {tab(Page::Optimizers, "Lesson: optimizers", "nav-optimizers")}
+                </nav>
+            </div>
+            <RunControls/>
+            <RunMessages/>
         </header>
         <main class="lesson-page" style:display=move || if page.get() == Page::Convolution { "grid" } else { "none" }>
             <Show when=move || seen(Page::Convolution)>
@@ -114,23 +126,14 @@ fn App() -> impl IntoView {
         <main class="lesson-page" style:display=move || if page.get() == Page::Optimizers { "grid" } else { "none" }>
             <Show when=move || seen(Page::Optimizers)><OptimizersLesson/></Show>
         </main>
-        <main style:display=move || if page.get() == Page::Trainer { "grid" } else { "none" }>
-            <DatasetPanel/>
-            <div class="two-columns">
-                <ModelBuilder/>
-                <ConfigPanel/>
+        <main class="trainer" style:display=move || if page.get() == Page::Trainer { "grid" } else { "none" }>
+            <div class="stage">
+                <NetworkPicture selected/>
+                <Inspector selected/>
+                <Curves/>
             </div>
-            <TrainPanel/>
-            <SnapshotPanel/>
-            <Coach/>
-            <Curves/>
-            <div class="two-columns">
-                <DrawPad/>
-                <FilterView/>
-            </div>
-            <TestGallery/>
-            <Evaluation/>
-            <Histograms/>
+            <div class="tab-area"><Tabs/></div>
         </main>
+        </div>
     }
 }

@@ -9,9 +9,9 @@ use super::images::{draw_image, Tone};
 use super::state::{DatasetState, TrainState};
 use crate::worker::protocol::{RunMode, TestPrediction};
 
-use super::live::GALLERY_PAGE as PAGE;
+pub use super::live::GALLERY_PAGE as PAGE;
 
-fn request_page(start: usize) {
+pub fn request_page(start: usize) {
     super::live::request_gallery(start);
 }
 

@@ -15,24 +15,29 @@ const MAX_POINTS: usize = 600;
 /// Epochs the table lists (the latest); the curves show them all.
 const EPOCH_ROWS: usize = 8;
 
+/// A per-step figure against epochs (so per-step and per-epoch figures share the axis),
+/// smoothed with `beta` per batch if given, at most [`MAX_POINTS`] points. The record keeps
+/// one step in `stride` on a long run: the smoothing spans the same number of batches
+/// whatever the spacing.
+fn step_curve(
+    state: TrainState,
+    f: fn(&crate::train::StepMetrics) -> f32,
+    beta: Option<f32>,
+) -> Vec<(f32, f32)> {
+    let pe = state.plan.get().map_or(1, |p| p.batches_per_epoch.max(1)) as f32;
+    state.steps.with(|s| {
+        let points = s.as_flat().iter().map(|m| (m.batch as f32 / pe, f(m)));
+        curve(points, beta.map(|b| b.powi(s.stride() as i32)), MAX_POINTS)
+    })
+}
+
+/// The loss and accuracy curves, always on screen beside the picture.
 #[component]
 pub fn Curves() -> impl IntoView {
     let state = expect_context::<TrainState>();
     let log_scale = RwSignal::new(false);
-    let per_epoch = move || state.plan.get().map_or(1, |p| p.batches_per_epoch.max(1)) as f32;
-    // A per-step figure against epochs (so per-step and per-epoch figures share the axis),
-    // smoothed with `beta` per batch if given, at most MAX_POINTS points. The record keeps
-    // one step in `stride` on a long run: the smoothing spans the same number of batches
-    // whatever the spacing.
-    let step_curve = move |f: fn(&crate::train::StepMetrics) -> f32, beta: Option<f32>| {
-        let pe = per_epoch();
-        state.steps.with(|s| {
-            let points = s.as_flat().iter().map(|m| (m.batch as f32 / pe, f(m)));
-            curve(points, beta.map(|b| b.powi(s.stride() as i32)), MAX_POINTS)
-        })
-    };
     let loss_chart = move |c: &web_sys::HtmlCanvasElement| {
-        let smooth = step_curve(|m| m.loss, Some(0.95));
+        let smooth = step_curve(state, |m| m.loss, Some(0.95));
         let val = state
             .epochs
             .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_loss)).collect());
@@ -42,7 +47,7 @@ pub fn Curves() -> impl IntoView {
                 Series {
                     name: "training loss".into(),
                     color: LIGHT_BLUE,
-                    points: step_curve(|m| m.loss, None),
+                    points: step_curve(state, |m| m.loss, None),
                     markers: false,
                 },
                 Series {
@@ -64,7 +69,7 @@ pub fn Curves() -> impl IntoView {
         )
     };
     let accuracy_chart = move |c: &web_sys::HtmlCanvasElement| {
-        let smooth = step_curve(|m| m.accuracy, Some(0.95));
+        let smooth = step_curve(state, |m| m.accuracy, Some(0.95));
         let val = state
             .epochs
             .with(|e| e.iter().map(|s| (s.epoch as f32, s.val_accuracy)).collect());
@@ -89,12 +94,43 @@ pub fn Curves() -> impl IntoView {
             false,
         )
     };
+    view! {
+        <section class="curves" data-testid="curves">
+            <div class="curves-head">
+                <label class="field" title="A log scale shows the late, small improvements of the loss">
+                    <input type="checkbox" data-testid="log-scale" on:change=move |e| log_scale.set(event_target_checked(&e))/>
+                    "log scale"
+                </label>
+                <span class="muted" data-testid="last-step">{move || state.steps.with(|s| s.latest().map(|m| &m[0]).map(|m| format!(
+                    "batch {}: loss {:.4}, accuracy {:.1}%{}",
+                    m.batch, m.loss, 100.0 * m.accuracy,
+                    m.dispatches.map(|d| format!(", {d} GPU dispatches")).unwrap_or_default())))}</span>
+            </div>
+            <Chart testid="loss-chart" width=420 height=240 draw=loss_chart/>
+            <Chart testid="accuracy-chart" width=420 height=240 draw=accuracy_chart/>
+        </section>
+    }
+}
+
+/// The loss terms, the learning rate used and the table of epochs (a tab).
+#[component]
+pub fn CurveDetails() -> impl IntoView {
+    let state = expect_context::<TrainState>();
+    let log_scale = RwSignal::new(false);
     let breakdown_chart = move |c: &web_sys::HtmlCanvasElement| {
         let series = [
-            ("data loss", BLUE, step_curve(|m| m.data_loss, Some(0.9))),
-            ("L1", GREEN, step_curve(|m| m.l1, Some(0.9))),
-            ("L2", RED, step_curve(|m| m.l2, Some(0.9))),
-            ("activity", GREY, step_curve(|m| m.activity, Some(0.9))),
+            (
+                "data loss",
+                BLUE,
+                step_curve(state, |m| m.data_loss, Some(0.9)),
+            ),
+            ("L1", GREEN, step_curve(state, |m| m.l1, Some(0.9))),
+            ("L2", RED, step_curve(state, |m| m.l2, Some(0.9))),
+            (
+                "activity",
+                GREY,
+                step_curve(state, |m| m.activity, Some(0.9)),
+            ),
         ]
         .into_iter()
         .filter(|(_, _, p)| p.iter().any(|&(_, y)| y != 0.0))
@@ -108,7 +144,7 @@ pub fn Curves() -> impl IntoView {
         draw_lines(c, &series, "epoch", "loss terms", log_scale.get())
     };
     let lr_chart = move |c: &web_sys::HtmlCanvasElement| {
-        let points = step_curve(|m| m.lr, None);
+        let points = step_curve(state, |m| m.lr, None);
         draw_lines(
             c,
             &[Series {
@@ -123,21 +159,15 @@ pub fn Curves() -> impl IntoView {
         )
     };
     view! {
-        <section class="card" data-testid="curves">
-            <h2>"Learning curves"</h2>
-            <label class="field" title="A log scale shows the late, small improvements">
-                <input type="checkbox" data-testid="log-scale" on:change=move |e| log_scale.set(event_target_checked(&e))/>
+        <section class="card" data-testid="curve-details">
+            <h2>"Loss terms, learning rate, epochs"</h2>
+            <label class="field" title="A log scale shows the late, small changes of the loss terms">
+                <input type="checkbox" data-testid="breakdown-log-scale" on:change=move |e| log_scale.set(event_target_checked(&e))/>
                 "log scale"
             </label>
-            <span class="muted" data-testid="last-step">{move || state.steps.with(|s| s.latest().map(|m| &m[0]).map(|m| format!(
-                "batch {}: loss {:.4}, accuracy {:.1}%{}",
-                m.batch, m.loss, 100.0 * m.accuracy,
-                m.dispatches.map(|d| format!(", {d} GPU dispatches")).unwrap_or_default())))}</span>
             <div class="charts">
-                <Chart testid="loss-chart" width=560 height=260 draw=loss_chart/>
-                <Chart testid="accuracy-chart" width=560 height=260 draw=accuracy_chart/>
-                <Chart testid="breakdown-chart" width=560 height=200 draw=breakdown_chart/>
-                <Chart testid="lr-used-chart" width=560 height=200 draw=lr_chart/>
+                <Chart testid="breakdown-chart" width=480 height=200 draw=breakdown_chart/>
+                <Chart testid="lr-used-chart" width=480 height=200 draw=lr_chart/>
             </div>
             <table class="epochs" data-testid="epoch-table" data-epochs=move || state.epochs.with(Vec::len)>
                 <tr><th>"epoch"</th><th>"train loss"</th><th>"train acc."</th><th>"val. loss"</th><th>"val. acc."</th><th>"samples/s"</th></tr>
@@ -145,7 +175,7 @@ pub fn Curves() -> impl IntoView {
                     let hidden = all.len().saturating_sub(EPOCH_ROWS);
                     (hidden > 0).then(|| view! {
                         <tr class="muted"><td colspan="6" data-testid="epoch-table-hidden">{
-                            format!("epochs 1–{hidden}: in the curves above")
+                            format!("epochs 1–{hidden}: in the curves")
                         }</td></tr>
                     })
                 })}

@@ -3,4 +3,6 @@
 
 pub mod curve;
 pub mod history;
+pub mod layers;
+pub mod network;
 pub mod ticks;
