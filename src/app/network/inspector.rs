@@ -172,7 +172,7 @@ fn LayerSettings(
                     <button class="small" title="Move this layer one place to the right (later)" disabled={i + 1 >= n} data-testid=format!("layer-{i}-down")
                         on:click=move |_| { edit(Box::new(move |ls| ls.swap(i, i + 1))); selected.set(Some(i + 1)); }>"move ▶"</button>
                     <button class="small" title="Insert a copy of this layer after it" data-testid=format!("layer-{i}-duplicate")
-                        on:click=move |_| edit(Box::new(move |ls| { let l = ls[i].clone(); ls.insert(i + 1, l) }))>"⧉ duplicate"</button>
+                        on:click=move |_| edit(Box::new(move |ls| { let l = ls[i].clone(); ls.insert(i + 1, l) }))>"duplicate"</button>
                     <button class="small" title="Remove this layer from the network" data-testid=format!("layer-{i}-remove")
                         on:click=move |_| { edit(Box::new(move |ls| { ls.remove(i); })); selected.set(None); }>"✕ remove"</button>
                 </div>
