@@ -134,6 +134,14 @@ test('the default CNN built on the picture from an empty network has 5 994 param
   assert.deepEqual(await misfits(FIRST_SCREEN), [], 'still one screen with a run on it');
 });
 
+test('keys: S trains one batch and pauses, R resets', async () => {
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('s');
+  await waitStatus('paused', 60_000);
+  await page.keyboard.press('r');
+  await waitStatus('idle', 30_000);
+});
+
 test('the README screenshot: the default CNN after a short run at 1366×768', { skip: !process.env.SCREENSHOT_DOCS }, async () => {
   await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
   await set('cfg-subset', 3000);
