@@ -4,3 +4,4 @@
 pub mod curve;
 pub mod history;
 pub mod ticks;
+pub mod url;
