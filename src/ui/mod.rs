@@ -3,5 +3,6 @@
 
 pub mod curve;
 pub mod history;
+pub mod lab;
 pub mod ticks;
 pub mod url;
