@@ -2,6 +2,7 @@
 //! compiled natively too, so `cargo test` checks it beside the code.
 
 pub mod curve;
+pub mod events;
 pub mod history;
 pub mod lab;
 pub mod ticks;
