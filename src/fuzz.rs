@@ -20,7 +20,7 @@ use crate::optim::OptimizerSpec;
 use crate::tensor::Tensor;
 use crate::train::budget::Budget;
 use crate::train::TrainConfig;
-use crate::worker::protocol::Backend;
+use crate::ui::url;
 
 /// The most a fuzzed gzip stream may inflate to (the app's own ceiling is 256 MiB; the
 /// bound is what is tested, not its value, and a small one keeps executions fast).
@@ -113,20 +113,11 @@ pub fn model_file(data: &[u8]) {
     }
 }
 
-/// What the page reads from a link: `{ "config": TrainConfig, "backend": … }`.
-#[derive(serde::Deserialize)]
-struct Shared {
-    config: TrainConfig,
-    #[serde(default)]
-    #[allow(dead_code)] // read, so that a bad backend fails the parse as on the page
-    backend: Backend,
-}
-
-/// The link's configuration (`app::url_state` reads it in the browser): parse, validate,
-/// check against a browser's memory budget; a bare config and the page's wrapper alike.
+/// The link's configuration (`ui::url` reads it on the page): parse, validate, check against
+/// a browser's memory budget; a bare config and the page's wrapper alike.
 pub fn link(data: &[u8]) {
     // The page refuses links over 64 KiB before it parses them.
-    if data.len() > 64 * 1024 {
+    if data.len() > url::MAX_LINK {
         return;
     }
     let budget = Budget::browser(Some(8.0));
@@ -140,8 +131,14 @@ pub fn link(data: &[u8]) {
     if let Ok(config) = serde_json::from_slice::<TrainConfig>(data) {
         check(&config);
     }
-    if let Ok(shared) = serde_json::from_slice::<Shared>(data) {
+    if let Ok(shared) = serde_json::from_slice::<url::Shared>(data) {
         check(&shared.config);
+    }
+    // The same bytes as the link's text itself (percent-decoded first, as the page reads it).
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(Some((config, _))) = url::parse(&format!("{}{text}", url::PREFIX)) {
+            check(&config);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use web_sys::{MessageEvent, Worker, WorkerOptions};
 use super::state::{DatasetState, Gallery, Plan, Progress, TrainState};
 use super::supervisor;
 use crate::train::TrainEvent;
+use crate::ui::events::{fallback_notice, group, kept_after_fallback, opened_notice, Change};
 use crate::ui::history::HistogramFrame;
 use crate::worker::protocol::{Event, Request, RunMode};
 
@@ -234,12 +235,9 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         } => {
             train.config.set(config);
             train.epochs.set(history);
-            train.notice.set(Some(format!(
-                "Opened {name}: trained on {dataset}{}. Draw a digit to try it, or Resume to train it further.",
-                test_accuracy
-                    .map(|a| format!(", {:.2}% test accuracy", 100.0 * a))
-                    .unwrap_or_default()
-            )));
+            train
+                .notice
+                .set(Some(opened_notice(&name, &dataset, test_accuracy)));
         }
         Event::OpenFailed { message } => train.error.set(Some(message)),
         Event::LabProgress {
@@ -296,65 +294,59 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
     }
 }
 
-/// Folds a batch of training events into the signals. Consecutive steps go in as one update;
-/// they are flushed before any other event, so signals change in the order things happened
-/// (the page redraws in slices, and "finished" must not show before the last step does).
+/// Folds a batch of training events into the signals, in the order things happened
+/// (`ui::events::group`: consecutive steps go in as one change).
 fn apply_train(events: Vec<TrainEvent>, train: TrainState) {
-    let mut steps = Vec::new();
-    let flush = |steps: &mut Vec<_>| {
-        if !steps.is_empty() {
-            let new = std::mem::take(steps);
-            train.steps.update(|record| {
+    for change in group(events) {
+        match change {
+            Change::Steps(new) => train.steps.update(|record| {
                 for step in new {
                     record.push(&[step]);
                 }
-            });
+            }),
+            Change::Event(event) => apply_train_event(event, train),
         }
-    };
-    for event in events {
-        if !matches!(event, TrainEvent::Step(_)) {
-            flush(&mut steps);
+    }
+}
+
+fn apply_train_event(event: TrainEvent, train: TrainState) {
+    match event {
+        TrainEvent::Step(s) => train.steps.update(|record| record.push(&[s])),
+        TrainEvent::Validation { report, .. } => train.validation.set(Some(report)),
+        TrainEvent::Epoch(e) => train.epochs.update(|v| v.push(e)),
+        TrainEvent::Snapshot(snapshot) => {
+            if let Some(filters) = &snapshot.filters {
+                train
+                    .filter_history
+                    .update(|h| h.push(snapshot.step, filters));
+            }
+            let frames: Vec<_> = snapshot
+                .activations
+                .iter()
+                .map(HistogramFrame::of)
+                .collect();
+            train.activation_history.update(|h| h.push(&frames));
+            train.snapshot.set(Some(*snapshot));
         }
-        match event {
-            TrainEvent::Step(s) => steps.push(s),
-            TrainEvent::Validation { report, .. } => train.validation.set(Some(report)),
-            TrainEvent::Epoch(e) => train.epochs.update(|v| v.push(e)),
-            TrainEvent::Snapshot(snapshot) => {
-                if let Some(filters) = &snapshot.filters {
-                    train
-                        .filter_history
-                        .update(|h| h.push(snapshot.step, filters));
-                }
-                let frames: Vec<_> = snapshot
-                    .activations
-                    .iter()
-                    .map(HistogramFrame::of)
-                    .collect();
-                train.activation_history.update(|h| h.push(&frames));
-                train.snapshot.set(Some(*snapshot));
-            }
-            TrainEvent::Finished { reason, test } => {
-                train.finished.set(Some((reason, test)));
-                train.mode.set(RunMode::Finished);
-            }
-            TrainEvent::BackendChanged {
-                device,
-                reason,
-                resumed_epoch,
-            } => {
-                train.device.set(Some(device.clone()));
-                train.notice.set(Some(format!(
-                    "The GPU failed ({reason}). Training continues on the {device} from the \
-                     start of epoch {resumed_epoch}; completed epochs are kept."
-                )));
-                // Steps of the abandoned epoch are redone: drop them from the curve.
-                if let Some(plan) = train.plan.get_untracked() {
-                    let keep = (resumed_epoch - 1) * plan.batches_per_epoch;
-                    train.steps.update(|s| s.truncate_pushes(keep));
-                    train.epochs.update(|e| e.truncate(resumed_epoch - 1));
-                }
+        TrainEvent::Finished { reason, test } => {
+            train.finished.set(Some((reason, test)));
+            train.mode.set(RunMode::Finished);
+        }
+        TrainEvent::BackendChanged {
+            device,
+            reason,
+            resumed_epoch,
+        } => {
+            train.device.set(Some(device.clone()));
+            train
+                .notice
+                .set(Some(fallback_notice(&device, &reason, resumed_epoch)));
+            // Steps of the abandoned epoch are redone: drop them from the curve.
+            if let Some(plan) = train.plan.get_untracked() {
+                let kept = kept_after_fallback(resumed_epoch, plan.batches_per_epoch);
+                train.steps.update(|s| s.truncate_pushes(kept.steps));
+                train.epochs.update(|e| e.truncate(kept.epochs));
             }
         }
     }
-    flush(&mut steps);
 }

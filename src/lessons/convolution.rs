@@ -261,3 +261,149 @@ pub fn parameter_counts(
     let dense = height * width * channels * outputs + outputs;
     (conv, dense)
 }
+
+/// 8-bit greyscale pixels as the explorer's image, in [0, 1].
+pub fn grey(pixels: &[u8]) -> Vec<f32> {
+    pixels.iter().map(|&p| p as f32 / 255.0).collect()
+}
+
+/// The explorer's image back as 8-bit pixels (to ask a trained model about it).
+pub fn pixels(image: &[f32]) -> Vec<u8> {
+    image.iter().map(|&v| (v * 255.0).round() as u8).collect()
+}
+
+/// The output pixel `(row, column)` that slider position `position` stands for on an
+/// `out_h × out_w` map, counted row by row (positions past the end mean the last pixel).
+pub fn output_pixel(position: usize, out_h: usize, out_w: usize) -> (usize, usize) {
+    let at = position.min((out_h * out_w).saturating_sub(1));
+    (at / out_w.max(1), at % out_w.max(1))
+}
+
+/// Kernel `k` of a bank of `height × width` kernels stored one after another, if the kernels
+/// are square and the bank holds it.
+pub fn kernel_of(values: &[f32], height: usize, width: usize, k: usize) -> Option<Vec<f32>> {
+    let n = height * width;
+    (height == width && values.len() >= (k + 1) * n).then(|| values[k * n..(k + 1) * n].to_vec())
+}
+
+/// A weight as the kernel grid shows it: at most 3 decimals, no trailing zeros.
+pub fn weight_text(v: f32) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// One step written out: "output (1, 2) = 0.50×-1.00 + 0.25×2.00 = 0.000", the taps with a
+/// weight of 0 left out.
+pub fn step_text(oy: usize, ox: usize, taps: &[Tap], sum: f32) -> String {
+    let terms: Vec<String> = taps
+        .iter()
+        .filter(|t| t.weight != 0.0)
+        .map(|t| format!("{:.2}×{:.2}", t.pixel, t.weight))
+        .collect();
+    let terms = if terms.is_empty() {
+        "0".into()
+    } else {
+        terms.join(" + ")
+    };
+    format!("output ({oy}, {ox}) = {terms} = {sum:.3}")
+}
+
+/// The comparison of a conv layer of 8 such kernels with a dense layer making the same
+/// outputs, in words.
+pub fn parameter_text(g: &Window2d) -> String {
+    let (conv, dense) = parameter_counts(g.in_h, g.in_w, 1, g.k_h, 8, g.out_h, g.out_w);
+    format!(
+        "A conv layer with 8 such kernels on this {}×{} image has {conv} parameters ({}·{}·8 \
+         weights + 8 biases). A dense layer making the same {}×{}×8 outputs would need {dense}: \
+         {:.0}× more.",
+        g.in_h,
+        g.in_w,
+        g.k_h,
+        g.k_w,
+        g.out_h,
+        g.out_w,
+        dense as f64 / conv as f64
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pixels_and_grey_values_convert_both_ways() {
+        let bytes = [0u8, 1, 127, 128, 254, 255];
+        let image = grey(&bytes);
+        assert_eq!(image[0], 0.0);
+        assert_eq!(image[5], 1.0);
+        assert_eq!(pixels(&image), bytes);
+    }
+
+    #[test]
+    fn a_slider_position_names_an_output_pixel_row_by_row() {
+        assert_eq!(output_pixel(0, 26, 26), (0, 0));
+        assert_eq!(output_pixel(27, 26, 26), (1, 1));
+        assert_eq!(output_pixel(4, 2, 3), (1, 1));
+        // Past the end (the map shrank under the slider): the last pixel.
+        assert_eq!(output_pixel(100, 2, 3), (1, 2));
+        // No output at all: (0, 0), not a division by zero.
+        assert_eq!(output_pixel(5, 0, 0), (0, 0));
+    }
+
+    #[test]
+    fn a_kernel_is_cut_from_a_bank_of_square_kernels() {
+        let bank: Vec<f32> = (0..18).map(|v| v as f32).collect();
+        assert_eq!(
+            kernel_of(&bank, 3, 3, 1),
+            Some((9..18).map(|v| v as f32).collect())
+        );
+        assert_eq!(kernel_of(&bank, 3, 3, 2), None);
+        assert_eq!(kernel_of(&bank, 2, 3, 0), None);
+    }
+
+    #[test]
+    fn weights_are_written_with_at_most_three_decimals() {
+        assert_eq!(weight_text(1.0), "1");
+        assert_eq!(weight_text(-2.0), "-2");
+        assert_eq!(weight_text(0.5), "0.5");
+        assert_eq!(weight_text(1.0 / 9.0), "0.111");
+        assert_eq!(weight_text(-0.0001), "0");
+        assert_eq!(weight_text(0.0), "0");
+    }
+
+    #[test]
+    fn a_step_lists_the_taps_with_a_weight() {
+        let tap = |pixel: f32, weight: f32| Tap {
+            source: Some((0, 0)),
+            pixel,
+            weight,
+            product: pixel * weight,
+        };
+        let taps = [tap(0.5, -1.0), tap(0.9, 0.0), tap(0.25, 2.0)];
+        assert_eq!(
+            step_text(1, 2, &taps, 0.0),
+            "output (1, 2) = 0.50×-1.00 + 0.25×2.00 = 0.000"
+        );
+        assert_eq!(
+            step_text(0, 0, &[tap(1.0, 0.0)], 0.0),
+            "output (0, 0) = 0 = 0.000"
+        );
+    }
+
+    #[test]
+    fn the_parameter_comparison_fills_in_the_counts() {
+        let g = Window2d::new([1, 28, 28, 1], (3, 3), (1, 1), (1, 1), Padding::Valid).unwrap();
+        // 3·3·8 + 8 = 80; dense: 784 inputs × 26·26·8 = 5408 outputs + 5408 biases.
+        assert_eq!(
+            parameter_text(&g),
+            "A conv layer with 8 such kernels on this 28×28 image has 80 parameters (3·3·8 \
+             weights + 8 biases). A dense layer making the same 26×26×8 outputs would need \
+             4245280: 53066× more."
+        );
+    }
+}

@@ -2,7 +2,10 @@
 //! compiled natively too, so `cargo test` checks it beside the code.
 
 pub mod curve;
+pub mod events;
 pub mod history;
+pub mod lab;
 pub mod layers;
 pub mod network;
 pub mod ticks;
+pub mod url;
