@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { byTestId, openTrainer, screenshot } from './browser.mjs';
+import { byTestId, openTrainer, reveal, screenshot } from './browser.mjs';
 import { forward, predictedClass, readModelFile, readTestSet } from './reference.mjs';
 
 let server, browser, page, problems;
@@ -52,6 +52,7 @@ test('activations and the gallery follow the weights during training and match t
   console.log(`# figure: gallery refreshed during epoch 1 after batches ${g1.step} and ${g2.step}`);
 
   // A chosen test image: its activations are refreshed too, and change as the weights do.
+  await reveal(page, 'test-gallery');
   const chosen = page.locator('[data-testid^=test-image-]').first();
   const index = Number((await chosen.getAttribute('data-testid')).replace('test-image-', ''));
   await chosen.scrollIntoViewIfNeeded();
@@ -66,11 +67,13 @@ test('activations and the gallery follow the weights during training and match t
   await page.getByTestId('pause').click();
   await until(status, (s) => s === 'paused', 'the pause');
   const paused = Number(/^batch (\d+)/.exec(await text('last-step'))[1]);
+  await reveal(page, 'test-gallery');
   await chosen.click();
   const shown = await until(inside, (s) => s.step === paused, `activations after batch ${paused}`);
   const g = await until(gallery, (x) => x && x.step === paused, `the gallery after batch ${paused}`);
   await screenshot(page, 'live-paused');
 
+  await reveal(page, 'save-model');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
   const model = readModelFile(new Uint8Array(readFileSync(await download.path())));
   const images = readTestSet('mnist');
