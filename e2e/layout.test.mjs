@@ -66,6 +66,9 @@ for (const [width, height] of [[1366, 768], [1920, 1080]]) {
     await page.waitForTimeout(300);
     await screenshot(page, `layout-${width}x${height}`);
     assert.deepEqual(await misfits(FIRST_SCREEN), []);
+    // The picture is a scroll area of its own: report how much of the default CNN it holds.
+    const [held, shown] = await page.getByTestId('blocks').evaluate((b) => [b.scrollWidth, b.clientWidth]);
+    console.log(`# figure: at ${width}×${height} the default CNN's picture is ${held} px wide in a ${shown} px area`);
   });
 }
 
