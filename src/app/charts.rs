@@ -293,7 +293,13 @@ fn legend(canvas: &HtmlCanvasElement, series: &[Series]) -> Result<(), String> {
     ctx.set_text_baseline("middle");
     let in_row = series.len() <= LEGEND_INSIDE_MAX;
     let mut right = canvas.width() as f64 - 14.0;
-    for (i, s) in series.iter().enumerate() {
+    // A row is laid out from the right edge leftwards: take the series last to first so it
+    // reads in their order.
+    let mut order: Vec<(usize, &Series)> = series.iter().enumerate().collect();
+    if in_row {
+        order.reverse();
+    }
+    for (i, s) in order {
         let y = if in_row { 10.0 } else { 16.0 + 16.0 * i as f64 };
         let RGBColor(r, g, b) = s.color;
         let width = ctx
