@@ -66,11 +66,34 @@ for (const [width, height] of [[1366, 768], [1920, 1080]]) {
     await page.waitForTimeout(300);
     await screenshot(page, `layout-${width}x${height}`);
     assert.deepEqual(await misfits(FIRST_SCREEN), []);
-    // The picture is a scroll area of its own: report how much of the default CNN it holds.
-    const [held, shown] = await page.getByTestId('blocks').evaluate((b) => [b.scrollWidth, b.clientWidth]);
-    console.log(`# figure: at ${width}×${height} the default CNN's picture is ${held} px wide in a ${shown} px area`);
+    // The picture could scroll sideways (a network deeper than the screen): the default CNN
+    // must not, and it is drawn at full size.
+    const [held, shown, zoom] = await page.getByTestId('blocks').evaluate((b) => [b.scrollWidth, b.clientWidth, b.dataset.zoom]);
+    console.log(`# figure: at ${width}×${height} the default CNN's picture is ${held} px wide in a ${shown} px area, zoom ${zoom}`);
+    assert.ok(held <= shown, `the picture holds ${held} px in ${shown} px`);
+    assert.equal(zoom, '1.000');
   });
 }
+
+test("every preset's picture is seen whole at 1366×768 and 1920×1080, zoomed out no further than 60 %", async () => {
+  const presets = await page.getByTestId('preset').evaluate((s) => [...s.options].map((o) => o.label).filter((l) => l !== 'custom'));
+  assert.ok(presets.length >= 6, `presets: ${presets}`);
+  for (const [width, height] of [[1366, 768], [1920, 1080]]) {
+    await page.setViewportSize({ width, height });
+    for (const preset of presets) {
+      await page.getByTestId('preset').selectOption({ label: preset });
+      // The fit runs in the frame after the blocks' size changes.
+      await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+      const [held, shown, zoom] = await page.getByTestId('blocks').evaluate((b) => [b.scrollWidth, b.clientWidth, Number(b.dataset.zoom)]);
+      console.log(`# figure: ${width}×${height} ${preset}: ${held} px in ${shown} px at zoom ${zoom}`);
+      assert.ok(held <= shown, `${preset} at ${width}×${height}: the picture holds ${held} px in ${shown} px`);
+      assert.ok(zoom >= 0.6, `${preset} at ${width}×${height}: zoom ${zoom}`);
+    }
+  }
+  await screenshot(page, 'layout-deepest-preset-1920x1080');
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.getByTestId('preset').selectOption({ label: 'Default CNN' });
+});
 
 test('at 1024 px wide nothing overflows sideways', async () => {
   await page.setViewportSize({ width: 1024, height: 768 });

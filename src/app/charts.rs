@@ -235,7 +235,7 @@ pub fn draw_lines(
         .margin(8)
         .margin_right(12)
         .x_label_area_size(34)
-        .y_label_area_size(58)
+        .y_label_area_size(y_label_area(canvas, &ticks)?)
         .build_cartesian_2d(
             Axis::new(x_ticks.lo as f32..x_ticks.hi as f32, &x_ticks),
             Axis::new(lo..hi, &ticks),
@@ -253,6 +253,8 @@ pub fn draw_lines(
         })
         .y_label_formatter(&y_fmt)
         .x_label_formatter(&x_fmt)
+        .label_style(AXIS_FONT)
+        .axis_desc_style(AXIS_FONT)
         .light_line_style(TRANSPARENT)
         .draw()
         .map_err(|e| e.to_string())?;
@@ -278,6 +280,27 @@ pub fn draw_lines(
     drop(chart);
     drop((plot, root));
     legend(canvas, series)
+}
+
+/// The font of the axes' tick labels and names.
+const AXIS_FONT: (&str, u32) = ("sans-serif", 12);
+
+/// The width left of the plot for the y axis: its widest tick label, the axis name turned on
+/// its side beside it, and the gaps plotters leaves, so that the name never overlaps a label.
+fn y_label_area(canvas: &HtmlCanvasElement, ticks: &ticks::Ticks) -> Result<u32, String> {
+    let ctx = context2d(canvas)?;
+    ctx.set_font(&format!("{}px {}", AXIS_FONT.1, AXIS_FONT.0));
+    let widest = ticks
+        .labels()
+        .iter()
+        .map(|l| {
+            ctx.measure_text(l)
+                .map_or(8.0 * l.len() as f64, |m| m.width())
+        })
+        .fold(0.0, f64::max);
+    Ok((widest + f64::from(AXIS_FONT.1) + 20.0)
+        .clamp(40.0, 110.0)
+        .ceil() as u32)
 }
 
 /// Height of the legend's row above a plot of up to [`LEGEND_INSIDE_MAX`] series.

@@ -12,6 +12,20 @@ pub const MAX_MAPS: usize = 16;
 /// The largest map drawn, in pixels.
 pub const MAX_MAP_PIXELS: usize = 256 * 256;
 
+/// The least zoom the picture's row of blocks is shown at to fit its area: below it, text
+/// (11 px at zoom 1) is too small to read, and the row scrolls instead.
+pub const MIN_ZOOM: f64 = 0.6;
+
+/// The zoom at which a row `natural` pixels wide fits `available` pixels: 1 when it fits,
+/// never below [`MIN_ZOOM`].
+pub fn zoom_to_fit(natural: f64, available: f64) -> f64 {
+    if natural <= available || natural <= 0.0 || available <= 0.0 {
+        1.0
+    } else {
+        (available / natural).max(MIN_ZOOM)
+    }
+}
+
 /// The label of the operation between two blocks: what the layer does to its input.
 pub fn op_label(layer: &LayerSpec) -> String {
     use LayerSpec::*;
@@ -166,7 +180,7 @@ pub fn grid(shape: &[usize], max_h: f64, max_tile: f64) -> Option<Grid> {
                     kind: Cells::Units,
                     cols,
                     rows,
-                    cell_w: 4,
+                    cell_w: 2,
                     cell_h: 1,
                     gap: 0,
                     shown,
@@ -257,6 +271,16 @@ pub fn paint(grid: &Grid, values: Option<&[f32]>) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::nn::presets::Preset;
+
+    #[test]
+    fn zoom_to_fit_shrinks_only_what_overflows_and_stops_at_the_floor() {
+        assert_eq!(zoom_to_fit(900.0, 1013.0), 1.0);
+        assert_eq!(zoom_to_fit(1013.0, 1013.0), 1.0);
+        assert!((zoom_to_fit(1240.0, 1013.0) - 1013.0 / 1240.0).abs() < 1e-12);
+        assert_eq!(zoom_to_fit(5000.0, 1013.0), MIN_ZOOM);
+        // Not laid out yet (hidden): leave it alone.
+        assert_eq!(zoom_to_fit(1240.0, 0.0), 1.0);
+    }
 
     #[test]
     fn operations_are_labelled_with_their_numbers() {

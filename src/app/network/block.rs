@@ -134,7 +134,7 @@ fn Activations(index: usize, output: Vec<usize>, height: RwSignal<f64>) -> impl 
         <canvas node_ref=canvas class="tensor" data-testid=format!("block-{index}-activations")
             data-drawn=move || if has_values.get() { "activations" } else { "empty" }
             width="0" height="0"></canvas>
-        {move || more.get().map(|m| view! { <div class="muted">{m}</div> })}
+        {move || more.get().map(|m| view! { <div class="muted more">{m}</div> })}
     }
 }
 

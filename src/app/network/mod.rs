@@ -5,9 +5,11 @@
 
 mod block;
 mod ends;
+mod fit;
 mod inspector;
 
 use leptos::ev;
+use leptos::html;
 use leptos::leptos_dom::helpers::window_event_listener;
 use leptos::prelude::*;
 
@@ -42,8 +44,15 @@ pub fn NetworkPicture(selected: RwSignal<Option<usize>>) -> impl IntoView {
     let infos = Memo::new(move |_| infer_each(&state));
     let count = Memo::new(move |_| state.config.with(|c| c.model.layers.len()));
     let height = RwSignal::new(block_height(window_height()));
+    let window_width = RwSignal::new(0.0);
     let resize = window_event_listener(ev::resize, move |_| {
-        height.set(block_height(window_height()))
+        height.set(block_height(window_height()));
+        window_width.set(
+            web_sys::window()
+                .and_then(|w| w.inner_width().ok())
+                .and_then(|w| w.as_f64())
+                .unwrap_or(0.0),
+        );
     });
     on_cleanup(move || resize.remove());
     // The "+" whose menu of layers is open.
@@ -58,6 +67,10 @@ pub fn NetworkPicture(selected: RwSignal<Option<usize>>) -> impl IntoView {
             })
             .collect_view()
     };
+    // Zoom the row out when it is wider than the picture.
+    let (area, row) = (NodeRef::<html::Div>::new(), NodeRef::<html::Div>::new());
+    let zoom = RwSignal::new(1.0);
+    fit::keep_fitted(area, row, zoom);
     let step_label = move || match activations_step(&state) {
         Some(step) => format!("activations from the weights after batch {step}"),
         None => state.prediction.with(|p| {
@@ -71,11 +84,14 @@ pub fn NetworkPicture(selected: RwSignal<Option<usize>>) -> impl IntoView {
     view! {
         <section class="picture" data-testid="network">
             <InsertMenu menu selected/>
-            <div class="blocks" data-testid="blocks">
-                <ends::InputBlock height/>
-                <InsertButton at=0 menu/>
-                {blocks}
-                <ends::OutputBlock/>
+            <div class="blocks" data-testid="blocks" node_ref=area data-zoom=move || format!("{:.3}", zoom.get())
+                title=move || (zoom.get() < 1.0).then(|| format!("Shown at {:.0} % to fit", 100.0 * zoom.get()))>
+                <div class="blocks-row" node_ref=row>
+                    <ends::InputBlock height/>
+                    <InsertButton at=0 menu/>
+                    {blocks}
+                    <ends::OutputBlock/>
+                </div>
             </div>
             <div class="picture-footer">
                 <ParamCount/>
