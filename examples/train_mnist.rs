@@ -12,6 +12,9 @@
 //! --average D (weight-averaging decay, 0.999 by default; 0 turns it off)
 //! --target-accuracy X (time to a test accuracy: evaluate the test split every
 //! --eval-every N batches, default once per epoch, and stop when it reaches X)
+//! --export-code DIR (write the trained model as Keras and PyTorch code with its weights:
+//! keras_model.py, torch_model.py, model.safetensors, README.md; see the README's "Taking a
+//! model on to Python")
 
 use std::sync::Arc;
 
@@ -46,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut gpu = false;
     let mut average = None;
     let mut save: Option<String> = None;
+    let mut export_code: Option<String> = None;
     let mut data = format!("{}/www/data", env!("CARGO_MANIFEST_DIR"));
     let (mut target, mut eval_every): (Option<f64>, Option<usize>) = (None, None);
     let mut args = std::env::args().skip(1);
@@ -67,6 +71,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 save = Some(
                     args.next()
                         .unwrap_or_else(|| usage("--save needs a file name")),
+                )
+            }
+            "--export-code" => {
+                export_code = Some(
+                    args.next()
+                        .unwrap_or_else(|| usage("--export-code needs a folder")),
                 )
             }
             "--batch" => batch = parse(&flag, args.next()),
@@ -228,6 +238,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "model saved to {path} (suggested name {})",
             file.suggested_name()
         );
+    }
+    if let Some(dir) = export_code {
+        let file = pollster::block_on(trainer.to_model_file())?;
+        std::fs::create_dir_all(&dir)?;
+        for f in trainer::io::code_export::export(&file)? {
+            std::fs::write(std::path::Path::new(&dir).join(f.name), &f.bytes)?;
+        }
+        println!("Keras and PyTorch code written to {dir} (see its README.md)");
     }
     let test = test.ok_or("training ended without a test evaluation")?;
     println!(

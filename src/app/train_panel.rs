@@ -265,7 +265,7 @@ pub fn RunMessages() -> impl IntoView {
 #[derive(Debug, Clone, Copy)]
 pub struct FineTune(pub RwSignal<bool>);
 
-/// The model as a file: fine-tune from it, download it, export ONNX, open one.
+/// The model as a file: fine-tune from it, download it, export ONNX or code, open one.
 #[component]
 pub fn ModelFiles() -> impl IntoView {
     let state = expect_context::<TrainState>();
@@ -287,6 +287,9 @@ pub fn ModelFiles() -> impl IntoView {
                 <button data-testid="export-onnx" title="Download the model's inference graph as ONNX, for onnxruntime, Netron and other tools"
                     disabled=move || matches!(mode(), RunMode::Idle | RunMode::Running)
                     on:click=move |_| bridge::send(&Request::ExportOnnx, &[])>"Export ONNX"</button>
+                <button data-testid="export-code" title="Download a zip with the model as Keras and PyTorch code that loads these weights and trains on (one machine or many), the weights and a README with the commands"
+                    disabled=move || matches!(mode(), RunMode::Idle | RunMode::Running)
+                    on:click=move |_| bridge::send(&Request::ExportCode, &[])>"Export as code"</button>
                 <label class="file-button" title="Open a model file (.safetensors) made by this app; you can also drop it on the page">
                     "Open model…"
                     <input type="file" accept=".safetensors" data-testid="open-model" on:change=move |e| {

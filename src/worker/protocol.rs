@@ -82,6 +82,8 @@ pub enum Request {
     SaveModel,
     /// Send the current model's inference graph as an ONNX file.
     ExportOnnx,
+    /// Send the current model as Keras and PyTorch code with its weights, one zip file.
+    ExportCode,
     /// Open a model file (its bytes follow the message) in place of the current model.
     OpenModel {
         name: String,

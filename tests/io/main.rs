@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod code_export;
 mod fuzz_regressions;
 mod model_file;
 mod onnx_export;

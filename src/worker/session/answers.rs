@@ -5,6 +5,14 @@ use super::Session;
 use crate::worker::protocol::{Event, TestPrediction, GALLERY_MAX};
 use crate::worker::runtime::post_with_file;
 
+/// What "save" sends the page: the model file, its ONNX graph, or the experiment as code.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum SaveAs {
+    ModelFile,
+    Onnx,
+    Code,
+}
+
 impl Session {
     /// Class probabilities for one image, and every layer's output if asked.
     pub(super) async fn predict(&mut self, pixels: &[u8], feature_maps: bool) {
@@ -35,7 +43,7 @@ impl Session {
     }
 
     /// The model file, or with `onnx` its ONNX export, as a download.
-    pub(super) async fn save_model(&mut self, onnx: bool) {
+    pub(super) async fn save_model(&mut self, kind: SaveAs) {
         let Some(t) = self.trainer.as_mut() else {
             return self.outbox.post(&Event::Notice {
                 message: "there is no model to save yet: train one first".into(),
@@ -43,13 +51,18 @@ impl Session {
         };
         let saved = t.to_model_file().await.and_then(|f| {
             let name = f.suggested_name();
-            if onnx {
-                Ok((
+            match kind {
+                SaveAs::ModelFile => Ok((name, f.to_bytes()?)),
+                SaveAs::Onnx => Ok((
                     name.replace(".safetensors", ".onnx"),
                     crate::io::onnx::export(&f)?,
-                ))
-            } else {
-                Ok((name, f.to_bytes()?))
+                )),
+                SaveAs::Code => {
+                    let folder = crate::io::code_export::suggested_name(&f);
+                    let files = crate::io::code_export::export(&f)?;
+                    let zip = crate::io::code_export::zip::zip(&folder, &files)?;
+                    Ok((format!("{folder}.zip"), zip))
+                }
             }
         });
         match saved {

@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use answers::SaveAs;
 use outbox::{yield_if_due, Outbox};
 use setup::Origin;
 
@@ -187,8 +188,9 @@ impl Session {
                 pixels,
                 feature_maps,
             } => self.predict(&pixels, feature_maps).await,
-            Request::SaveModel => self.save_model(false).await,
-            Request::ExportOnnx => self.save_model(true).await,
+            Request::SaveModel => self.save_model(SaveAs::ModelFile).await,
+            Request::ExportOnnx => self.save_model(SaveAs::Onnx).await,
+            Request::ExportCode => self.save_model(SaveAs::Code).await,
             Request::OpenModel { name } => self.open_model(name, buffers.into_iter().next()).await,
             Request::TestGallery { start, count } => self.test_gallery(start, count).await,
             Request::GradCheck { images } => self.grad_check(images).await,
