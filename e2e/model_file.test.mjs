@@ -1,9 +1,13 @@
 // Model files in real Chromium: train briefly, download the model, reload the page, open the
 // file, and get the same prediction for the same drawn digit. A broken file is refused with a
-// message and leaves the model alone.
+// message and leaves the model alone. "Export as code" downloads scripts that, run in Python,
+// give the accuracy the page shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve } from './serve.mjs';
 import { byTestId, launch, openPage, screenshot, ARTEFACTS, reveal } from './browser.mjs';
 
@@ -62,6 +66,7 @@ test('download, reload, open: the same prediction', async () => {
   const [onnx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-onnx').click()]);
   assert.equal(onnx.suggestedFilename(), name.replace('.safetensors', '.onnx'));
   await onnx.saveAs(`${ARTEFACTS}${onnx.suggestedFilename()}`);
+  await exportedCodeAgrees(name, path);
 
   await page.reload();
   await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
@@ -111,6 +116,58 @@ test('download, reload, open: the same prediction', async () => {
   assert.ok(!original["layers.7.weight"].equals(tunedTensors['layers.7.weight']), 'the other layers trained');
   assert.deepEqual(problems, []);
 });
+
+/**
+ * "Export as code": the zip holds the files the native command writes for the same model file
+ * (`cargo run --example export_code`, byte for byte): the Keras and PyTorch scripts, the
+ * weights and a README. Each script, run on it as a learner would (in the environment of
+ * scripts/setup-export-env.sh), gives the test accuracy the page shows for these weights.
+ */
+async function exportedCodeAgrees(modelName, modelPath) {
+  const shown = Number((await text('test-result')).match(/Test set: ([\d.]+)% accuracy on 10000 images/)[1]);
+  const [code] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-code').click()]);
+  const folder = modelName.replace('.safetensors', '-code');
+  assert.equal(code.suggestedFilename(), `${folder}.zip`);
+  const zip = `${ARTEFACTS}${code.suggestedFilename()}`;
+  await code.saveAs(zip);
+  const python = new URL('../build/venv-export/bin/python', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'export-code-'));
+  execFileSync(python, ['-m', 'zipfile', '-e', zip, dir]);
+  const root = join(dir, folder);
+  const files = readdirSync(root).sort();
+  assert.deepEqual(files, ['README.md', 'keras_model.py', 'model.safetensors', 'requirements.txt', 'torch_model.py']);
+  const native = join(dir, 'native');
+  execFileSync('cargo', ['run', '--quiet', '--example', 'export_code', '--', modelPath, native], { stdio: 'ignore', timeout: 1_200_000 });
+  assert.deepEqual(readdirSync(native).sort(), files);
+  for (const f of files) {
+    const [ours, theirs] = [readFileSync(join(root, f)), readFileSync(join(native, f))];
+    if (f.endsWith('.safetensors')) {
+      // The same header (its metadata is a map, written in no fixed order) and tensors.
+      assert.deepEqual(safetensorsHeader(ours), safetensorsHeader(theirs));
+      assert.deepEqual(tensors(ours), tensors(theirs));
+    } else {
+      assert.ok(ours.equals(theirs), `${f} differs from the native export`);
+    }
+  }
+  const data = new URL('../www/data/mnist', import.meta.url).pathname;
+  for (const script of ['torch_model.py', 'keras_model.py']) {
+    const out = execFileSync(python, [script, '--data', data, '--evaluate'], {
+      cwd: root,
+      env: { ...process.env, JAX_PLATFORMS: 'cpu', CUDA_VISIBLE_DEVICES: '' },
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    const result = JSON.parse(out.trim().split('\n').at(-1));
+    console.log(`# figure: ${script} on the downloaded export: ${(100 * result.test_accuracy).toFixed(2)}% on ${result.test_images} test images; the page shows ${shown}%`);
+    assert.equal(result.test_images, 10000);
+    assert.ok(Math.abs(100 * result.test_accuracy - shown) <= 0.006, `${script}: ${100 * result.test_accuracy}% against ${shown}%`);
+  }
+}
+
+/** The parsed JSON header of a safetensors file. */
+function safetensorsHeader(file) {
+  return JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString());
+}
 
 /** The tensors of a safetensors file by name, as raw bytes (read independently of the app). */
 function tensors(file) {

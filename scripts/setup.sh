@@ -69,19 +69,3 @@ if ! cmp -s tests/python/requirements.txt build/venv/requirements.txt; then
   cp tests/python/requirements.txt build/venv/requirements.txt
 fi
 
-# Keras, JAX and PyTorch for the checks of "Export as code" (tests/python/check_code_export.py),
-# pinned in tests/python/requirements-export.txt. PyPI's torch brings CUDA's libraries: about
-# 6 GB and a few minutes to install, so the environment lives outside the clone, under a
-# folder named by the hash of that file; a rerun, or another clone, finds it there.
-# build/venv-export points to it.
-EXPORT_REQUIREMENTS=tests/python/requirements-export.txt
-EXPORT_VENV="${TRAINER_PYENV_CACHE:-$HOME/.cache/trainer-pyenv}/$(sha256sum "$EXPORT_REQUIREMENTS" | cut -c1-16)"
-if [ ! -f "$EXPORT_VENV/installed" ]; then
-  step "python venv for the code export (keras, jax, torch; about 6 GB): $EXPORT_VENV"
-  rm -rf "$EXPORT_VENV"
-  python3 -m venv "$EXPORT_VENV"
-  "$EXPORT_VENV/bin/pip" install -q --disable-pip-version-check -r "$EXPORT_REQUIREMENTS"
-  cp "$EXPORT_REQUIREMENTS" "$EXPORT_VENV/installed"
-fi
-mkdir -p build
-ln -sfn "$EXPORT_VENV" build/venv-export

@@ -71,6 +71,8 @@ layer "interop: Python's safetensors + numpy read the model files cargo test wro
 build/venv/bin/python tests/python/check_model_file.py build/interop
 layer "interop: onnx.checker and onnxruntime run the ONNX exports cargo test wrote"
 build/venv/bin/python tests/python/check_onnx.py build/interop
+layer "setup: the Keras, JAX and PyTorch environment of the code export (once per machine)"
+scripts/setup-export-env.sh
 layer "interop: the Keras (JAX) and PyTorch code of \"Export as code\" against the app, torchrun and DataParallel"
 build/venv-export/bin/python tests/python/check_code_export.py build/interop/export
 
