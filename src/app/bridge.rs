@@ -13,7 +13,7 @@ use super::supervisor;
 use crate::train::TrainEvent;
 use crate::ui::events::{fallback_notice, group, kept_after_fallback, opened_notice, Change};
 use crate::ui::history::HistogramFrame;
-use crate::worker::protocol::{Event, Request, RunMode};
+use crate::worker::protocol::{Event, MapHeader, Request, RunMode, TestPrediction};
 
 thread_local! {
     // The page has exactly one worker; wasm in the page is single-threaded.
@@ -48,6 +48,38 @@ pub fn spawn(datasets: DatasetState, train: TrainState) {
                     },
                     Some(buffer),
                 )) => super::snapshots::store(name, epoch, buffer, train),
+                Some((
+                    Event::Prediction {
+                        probabilities,
+                        feature_maps,
+                        step,
+                    },
+                    buffer,
+                )) => prediction(probabilities, feature_maps, step, buffer, train),
+                Some((
+                    Event::TestGallery {
+                        start,
+                        total,
+                        mut items,
+                        step,
+                    },
+                    buffer,
+                )) => {
+                    super::live::answered(super::live::Ask::Gallery);
+                    let bytes =
+                        buffer.map_or_else(Vec::new, |b| js_sys::Uint8Array::new(&b).to_vec());
+                    match TestPrediction::pixels_from(&mut items, &bytes) {
+                        Ok(()) => train.gallery.set(Some(Gallery {
+                            start,
+                            total,
+                            items,
+                            step,
+                        })),
+                        Err(e) => web_sys::console::error_1(
+                            &format!("test images from the worker: {e}").into(),
+                        ),
+                    }
+                }
                 Some((Event::Crashed { message }, _)) => {
                     supervisor::died(generation, &message, datasets, train)
                 }
@@ -84,6 +116,28 @@ fn decode(data: &JsValue) -> Option<(Event, Option<ArrayBuffer>)> {
     let parts: Array = data.clone().dyn_into().ok()?;
     let event = serde_json::from_str(&parts.get(0).as_string()?).ok()?;
     Some((event, parts.get(1).dyn_into().ok()))
+}
+
+/// Shows a prediction and the layers' outputs for the chosen image, the values taken from
+/// the buffer that came with it.
+fn prediction(
+    probabilities: Vec<f32>,
+    headers: Vec<MapHeader>,
+    step: usize,
+    buffer: Option<ArrayBuffer>,
+    train: TrainState,
+) {
+    super::live::answered(super::live::Ask::Prediction);
+    train.prediction_step.set(Some(step));
+    train.prediction.set(Some(probabilities));
+    if headers.is_empty() {
+        return;
+    }
+    let values = buffer.map_or_else(Vec::new, |b| js_sys::Float32Array::new(&b).to_vec());
+    match MapHeader::join(headers, &values) {
+        Ok(maps) => train.feature_maps.set(maps),
+        Err(e) => web_sys::console::error_1(&format!("feature maps from the worker: {e}").into()),
+    }
 }
 
 /// Offers bytes from the worker as a file download.
@@ -254,20 +308,8 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         } => train.lab(kind).finished(index, report),
         Event::LabFailed { kind, message } => train.lab(kind).error.set(Some(message)),
         Event::GradCheck { report } => train.gradcheck.set(Some(report)),
-        Event::TestGallery {
-            start,
-            total,
-            items,
-            step,
-        } => {
-            super::live::answered(super::live::Ask::Gallery);
-            train.gallery.set(Some(Gallery {
-                start,
-                total,
-                items,
-                step,
-            }))
-        }
+        // Handled where the message arrives: the images' pixels come in its buffer.
+        Event::TestGallery { .. } => {}
         Event::Mode(mode) => train.mode.set(mode),
         Event::Notice { message } => train.notice.set(Some(message)),
         Event::BackendChosen { reason } => train.backend_reason.set(Some(reason)),
@@ -279,18 +321,8 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             gpu_bytes,
         } => report_memory(wasm_bytes, gpu_buffers, gpu_bytes),
         Event::TrainFailed { message } => train.error.set(Some(message)),
-        Event::Prediction {
-            probabilities,
-            feature_maps,
-            step,
-        } => {
-            super::live::answered(super::live::Ask::Prediction);
-            train.prediction_step.set(Some(step));
-            train.prediction.set(Some(probabilities));
-            if !feature_maps.is_empty() {
-                train.feature_maps.set(feature_maps);
-            }
-        }
+        // Handled where the message arrives: the maps' values come in its buffer.
+        Event::Prediction { .. } => {}
     }
 }
 

@@ -2,7 +2,7 @@
 //! check, model files (downloads, and the snapshots taken every few epochs).
 
 use super::Session;
-use crate::worker::protocol::{Event, TestPrediction, GALLERY_MAX};
+use crate::worker::protocol::{Event, MapHeader, TestPrediction, GALLERY_MAX};
 use crate::worker::runtime::post_with_file;
 
 /// What "save" sends the page: the model file, its ONNX graph, or the experiment as code.
@@ -30,16 +30,20 @@ impl Session {
         }
         .await;
         let step = t.batches_done();
-        self.outbox.post(&match result {
-            Ok((probabilities, feature_maps)) => Event::Prediction {
-                probabilities,
-                feature_maps,
-                step,
-            },
-            Err(e) => Event::Notice {
+        match result {
+            Ok((probabilities, maps)) => {
+                let (feature_maps, values) = MapHeader::split(maps);
+                let event = Event::Prediction {
+                    probabilities,
+                    feature_maps,
+                    step,
+                };
+                post_with_file(&event, bytemuck::cast_slice(&values));
+            }
+            Err(e) => self.outbox.post(&Event::Notice {
                 message: format!("could not run the model on that image: {e}"),
-            },
-        });
+            }),
+        }
     }
 
     /// The model file, or with `onnx` its ONNX export, as a download.
@@ -150,15 +154,21 @@ impl Session {
                     label: test.labels[index],
                     predicted: predicted as u8,
                     confidence: p[predicted],
-                    pixels: test.image(index).to_vec(),
+                    pixels: Vec::new(),
                 }
             })
             .collect();
-        self.outbox.post(&Event::TestGallery {
+        let pixels: Vec<u8> = indices
+            .iter()
+            .flat_map(|&i| test.image(i))
+            .copied()
+            .collect();
+        let event = Event::TestGallery {
             step,
             start: start % total.max(1),
             total,
             items,
-        });
+        };
+        post_with_file(&event, &pixels);
     }
 }
