@@ -1,11 +1,13 @@
 // `make soak`: trains the default CNN for 50 epochs (on a subset) in headless Chromium, on
 // the CPU and then on WebGPU (SwiftShader), with every view on the page rendered each epoch,
 // and samples memory at every epoch's end: the page's JS heap (V8's and Blink's objects left
-// after a full collection, read through the DevTools protocol), the page's
-// and the worker's wasm memory, and the GPU storage buffers alive. Prints the curves and
-// fails if any of them (or all of them together) grows by more than 5 % after epoch 5. Growth is taken between the medians of epochs 5–9 and of the last
-// five epochs, so a sample that caught garbage not yet collected (the JS heap swings by a
-// few MB with messages in flight) is not mistaken for a leak; the peak is printed too.
+// after a full collection, read through the DevTools protocol), the page's and the worker's
+// wasm memory and the bytes their heaps hold (src/heap.rs), and the GPU storage buffers
+// alive. Prints the curves and fails if any part's held memory, or the tab's total, grows
+// by more than 5 % after epoch 5. Growth is taken between the medians of epochs 5–9 and of
+// the last five epochs, so a sample that caught garbage not yet collected (the JS heap
+// swings by a few MB with messages in flight) is not mistaken for a leak; the peak is
+// printed too.
 //
 //   node scripts/soak.mjs [--epochs 50] [--subset N (default 5000 on the CPU, 500 on WebGPU)] [--backend cpu,webgpu]
 import { chromium } from 'playwright-core';
@@ -91,23 +93,31 @@ let failed = false;
 for (const backend of BACKENDS) {
   const { device, rows } = await soak(backend);
   console.log(`\n== ${device}: ${EPOCHS} epochs of ${SUBSET[backend]} images, memory at each epoch's end (MiB)`);
-  console.log('epoch  seconds  js heap  page wasm  worker wasm  gpu buffers  gpu MiB');
+  console.log('epoch  seconds  js heap  page heap / wasm  worker heap / wasm  gpu buffers  gpu MiB');
   for (const r of rows) {
     console.log(
-      `${String(r.epoch).padStart(5)}  ${r.seconds.toFixed(0).padStart(7)}  ${mb(r.js_heap_bytes).padStart(7)}  ${mb(r.page_wasm_bytes).padStart(9)}  ${mb(r.worker_wasm_bytes).padStart(11)}  ${String(r.gpu_buffers).padStart(11)}  ${mb(r.gpu_bytes).padStart(7)}`,
+      `${String(r.epoch).padStart(5)}  ${r.seconds.toFixed(0).padStart(7)}  ${mb(r.js_heap_bytes).padStart(7)}  ${mb(r.page_heap_bytes).padStart(9)} / ${mb(r.page_wasm_bytes).padStart(5)}  ${mb(r.worker_heap_bytes).padStart(11)} / ${mb(r.worker_wasm_bytes).padStart(6)}  ${String(r.gpu_buffers).padStart(11)}  ${mb(r.gpu_bytes).padStart(7)}`,
     );
   }
   for (const r of rows) r.total_bytes = r.js_heap_bytes + r.page_wasm_bytes + r.worker_wasm_bytes + r.gpu_bytes;
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const settled = rows.slice(SETTLE_FROM - 1);
-  for (const key of ['js_heap_bytes', 'page_wasm_bytes', 'worker_wasm_bytes', 'gpu_buffers', 'gpu_bytes', 'total_bytes']) {
+  // Each part by what it holds (a leak is memory still held): the JS heap after a full
+  // collection, each wasm instance's live heap bytes (src/heap.rs), the GPU buffers alive.
+  // The tab as a whole by its total, with wasm counted as linear memory: that only grows,
+  // and can step up once when a large short-lived allocation finds no free block (the
+  // page's did by 320 KB at epoch 9 in one run, at epoch 40 in another, not at all in a
+  // third), which is not a leak but is memory the tab holds. The linear memories are shown
+  // on their own lines too, not judged.
+  const judged = ['js_heap_bytes', 'page_heap_bytes', 'worker_heap_bytes', 'gpu_buffers', 'gpu_bytes', 'total_bytes'];
+  for (const key of [...judged, 'page_wasm_bytes', 'worker_wasm_bytes']) {
     const start = median(settled.slice(0, 5).map((r) => r[key]));
     const end = median(rows.slice(-5).map((r) => r[key]));
     const peak = Math.max(...settled.map((r) => r[key]));
     const growth = start === 0 ? (end === 0 ? 0 : Infinity) : end / start - 1;
-    const ok = growth <= LIMIT;
+    const ok = growth <= LIMIT || !judged.includes(key);
     failed ||= !ok;
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${key}: epochs ${SETTLE_FROM}–${SETTLE_FROM + 4} ${start}, last 5 ${end}, peak ${peak}: growth ${(100 * growth).toFixed(2)} % (limit ${100 * LIMIT} %)`);
+    console.log(`${judged.includes(key) ? (ok ? 'ok  ' : 'FAIL') : 'info'} ${key}: epochs ${SETTLE_FROM}–${SETTLE_FROM + 4} ${start}, last 5 ${end}, peak ${peak}: growth ${(100 * growth).toFixed(2)} % (limit ${100 * LIMIT} %)`);
   }
 }
 await browser.close();

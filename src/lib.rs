@@ -8,6 +8,7 @@ pub mod clock;
 pub mod data;
 pub mod error;
 pub mod fuzz;
+pub mod heap;
 pub mod io;
 pub mod lessons;
 pub mod nn;

@@ -220,12 +220,13 @@ pub fn install_test_hooks() {
     }
 }
 
-/// Puts the worker's memory figures, with the page's own wasm memory, where the soak
-/// script reads them: `window.__trainerMemoryReport`.
-fn report_memory(wasm_bytes: u64, gpu_buffers: u64, gpu_bytes: u64) {
+/// Puts the worker's memory figures, with the page's own wasm memory and heap, where the
+/// soak script reads them: `window.__trainerMemoryReport`.
+fn report_memory(wasm_bytes: u64, heap_bytes: u64, gpu_buffers: u64, gpu_bytes: u64) {
     let page = crate::worker::wasm_memory_bytes();
+    let page_heap = crate::heap::live_bytes();
     let json = format!(
-        r#"{{"worker_wasm_bytes":{wasm_bytes},"page_wasm_bytes":{page},"gpu_buffers":{gpu_buffers},"gpu_bytes":{gpu_bytes}}}"#
+        r#"{{"worker_wasm_bytes":{wasm_bytes},"worker_heap_bytes":{heap_bytes},"page_wasm_bytes":{page},"page_heap_bytes":{page_heap},"gpu_buffers":{gpu_buffers},"gpu_bytes":{gpu_bytes}}}"#
     );
     if let (Some(w), Ok(value)) = (web_sys::window(), js_sys::JSON::parse(&json)) {
         let _ = js_sys::Reflect::set(&w, &"__trainerMemoryReport".into(), &value);
@@ -317,9 +318,10 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
         Event::Crashed { .. } => {}
         Event::Memory {
             wasm_bytes,
+            heap_bytes,
             gpu_buffers,
             gpu_bytes,
-        } => report_memory(wasm_bytes, gpu_buffers, gpu_bytes),
+        } => report_memory(wasm_bytes, heap_bytes, gpu_buffers, gpu_bytes),
         Event::TrainFailed { message } => train.error.set(Some(message)),
         // Handled where the message arrives: the maps' values come in its buffer.
         Event::Prediction { .. } => {}

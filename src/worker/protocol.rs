@@ -183,9 +183,11 @@ pub enum Event {
         events: Vec<TrainEvent>,
     },
     Mode(RunMode),
-    /// The worker's memory: its wasm linear memory, and the GPU storage buffers alive.
+    /// The worker's memory: its wasm linear memory and the part of it its heap holds now,
+    /// and the GPU storage buffers alive.
     Memory {
         wasm_bytes: u64,
+        heap_bytes: u64,
         gpu_buffers: u64,
         gpu_bytes: u64,
     },

@@ -211,6 +211,7 @@ impl Session {
                     self.gpu.as_ref().map_or((0, 0), |g| g.live_buffers());
                 self.outbox.post(&Event::Memory {
                     wasm_bytes: super::wasm_memory_bytes(),
+                    heap_bytes: crate::heap::live_bytes() as u64,
                     gpu_buffers,
                     gpu_bytes,
                 });
