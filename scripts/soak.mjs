@@ -19,8 +19,10 @@ const args = Object.fromEntries(
 );
 const EPOCHS = Number(args.epochs ?? 50);
 // Images per epoch: enough that an epoch outlasts a memory sample (about half a second),
-// so every sample is taken while training runs, not after it ended.
-const SUBSET = args.subset ? { cpu: Number(args.subset), webgpu: Number(args.subset) } : { cpu: 5000, webgpu: 500 };
+// so every sample is taken while training runs, not after it ended (checked below: a run
+// that ends before its last sample fails the soak). 5 000 on the CPU was not enough on a
+// quiet machine: epochs took 0.45 s and the last 8 samples came after the run had ended.
+const SUBSET = args.subset ? { cpu: Number(args.subset), webgpu: Number(args.subset) } : { cpu: 20000, webgpu: 500 };
 const BACKENDS = (args.backend ?? 'cpu,webgpu').split(',');
 const SETTLE_FROM = 5;
 const LIMIT = 0.05;
@@ -81,6 +83,9 @@ async function soak(backend) {
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=epoch-table]')?.dataset.epochs) >= n, epoch, { timeout: 600_000, polling: 200 });
     await viewEverything(page);
     rows.push({ epoch, seconds: (Date.now() - t0) / 1000, ...(await sample(page, cdp)) });
+    // The epochs done once the sample was taken: past the last, the run had ended and the
+    // sample is not of a training run.
+    rows.at(-1).epochs_done = await page.evaluate(() => Number(document.querySelector('[data-testid=epoch-table]').dataset.epochs));
     const r = rows.at(-1);
     console.log(JSON.stringify({ soak: backend, ...r }));
   }
@@ -102,6 +107,10 @@ for (const backend of BACKENDS) {
   for (const r of rows) r.total_bytes = r.js_heap_bytes + r.page_wasm_bytes + r.worker_wasm_bytes + r.gpu_bytes;
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const settled = rows.slice(SETTLE_FROM - 1);
+  const late = rows.filter((r) => r.epoch < EPOCHS && r.epochs_done >= EPOCHS).length;
+  const lag = Math.max(...rows.map((r) => r.epochs_done - r.epoch));
+  console.log(`${late ? 'FAIL' : 'ok  '} samples taken while training: ${rows.length - late} of ${rows.length} (the most epochs a sample lagged: ${lag}); a larger --subset makes epochs outlast samples`);
+  failed ||= late > 0;
   // Each part by what it holds (a leak is memory still held): the JS heap after a full
   // collection, each wasm instance's live heap bytes (src/heap.rs), the GPU buffers alive.
   // The tab as a whole by its total, with wasm counted as linear memory: that only grows,
