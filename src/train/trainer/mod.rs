@@ -274,6 +274,12 @@ impl Trainer {
         self.history.len()
     }
 
+    /// The run waits for the learner: the time until the next step is not counted in the
+    /// epoch's throughput.
+    pub fn pause(&mut self) {
+        self.progress.pause();
+    }
+
     /// Asks for a [`TrainEvent::Snapshot`] of the model's inside after the next step.
     pub fn request_snapshot(&mut self) {
         self.snapshot_requested = true;

@@ -11,10 +11,6 @@ use crate::train::metrics::EvalReport;
 /// The generator stream that shuffles each epoch's images.
 const SHUFFLE_STREAM: u64 = 3;
 
-/// A gap between two steps longer than this is the run waiting (paused), not training: it
-/// is left out of the wall-clock throughput.
-const PAUSE_MS: f64 = 1000.0;
-
 pub(super) struct Progress {
     /// Current epoch, from 0.
     pub epoch: usize,
@@ -32,8 +28,10 @@ pub(super) struct Progress {
     seen: usize,
     /// When this epoch began, moved forward over pauses.
     started_ms: f64,
-    /// When the last step ended: a longer gap before the next one is a pause.
-    last_step_end_ms: Option<f64>,
+    /// When the run was paused, if it is: the wait until the next step is left out of the
+    /// epoch's clock. Only a pause the learner asked for counts; a slow step on a busy
+    /// machine is training time.
+    paused_ms: Option<f64>,
 }
 
 impl Progress {
@@ -51,7 +49,7 @@ impl Progress {
             correct: 0,
             seen: 0,
             started_ms: now_ms(),
-            last_step_end_ms: None,
+            paused_ms: None,
         }
     }
 
@@ -86,19 +84,17 @@ impl Progress {
         self.cursor as f32 / self.order.len() as f32
     }
 
-    /// Marks a step's start: the time since the last step ended, if it was a pause, is
-    /// left out of the epoch's clock.
-    pub fn step_started(&mut self) {
-        let started_ms = now_ms();
-        if let Some(end) = self.last_step_end_ms {
-            if started_ms - end > PAUSE_MS {
-                self.started_ms += started_ms - end;
-            }
-        }
+    /// The run stops between steps until the next one starts (Pause, or one Step).
+    pub fn pause(&mut self) {
+        self.paused_ms.get_or_insert_with(now_ms);
     }
 
-    pub fn step_ended(&mut self) {
-        self.last_step_end_ms = Some(now_ms());
+    /// Marks a step's start: the time since a pause, if there was one, is left out of the
+    /// epoch's clock.
+    pub fn step_started(&mut self) {
+        if let Some(paused) = self.paused_ms.take() {
+            self.started_ms += now_ms() - paused;
+        }
     }
 
     /// Adds a read-back batch of `size` images to the epoch's sums.
@@ -128,5 +124,35 @@ impl Progress {
             seconds,
             samples_per_s: self.seen as f32 / seconds.max(1e-6),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread::sleep;
+    use std::time::Duration;
+
+    #[test]
+    fn a_pause_is_left_out_of_the_epoch_clock_and_a_slow_step_is_not() {
+        let mut p = Progress::at_epoch(0, 10, 10);
+        let start = p.started_ms;
+        // A gap between steps without a pause (a busy machine) is training time.
+        sleep(Duration::from_millis(30));
+        p.step_started();
+        assert_eq!(p.started_ms, start);
+        // A pause moves the epoch's start forward by at least the time it lasted.
+        p.pause();
+        sleep(Duration::from_millis(50));
+        p.step_started();
+        assert!(
+            p.started_ms - start >= 50.0,
+            "moved {}",
+            p.started_ms - start
+        );
+        // Only once: the next step counts from there.
+        let resumed = p.started_ms;
+        p.step_started();
+        assert_eq!(p.started_ms, resumed);
     }
 }

@@ -37,9 +37,7 @@ impl Trainer {
     /// end of an epoch the validation report and epoch summary (and possibly the end).
     pub async fn step(&mut self) -> Result<Vec<TrainEvent>> {
         self.progress.step_started();
-        let events = self.train_batch().await;
-        self.progress.step_ended();
-        events
+        self.train_batch().await
     }
 
     /// Reads back the figures of batches still on the GPU (before pausing, say) and returns

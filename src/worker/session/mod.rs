@@ -222,6 +222,11 @@ impl Session {
     }
 
     fn set_mode(&mut self, mode: RunMode) {
+        if mode == RunMode::Paused {
+            if let Some(t) = self.trainer.as_mut() {
+                t.pause();
+            }
+        }
         self.mode = mode;
         self.outbox.flush();
         self.outbox.post(&Event::Mode(mode));
