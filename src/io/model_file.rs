@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::data::normalize::{Normalization, Normalizer};
 use crate::error::{Error, Result};
@@ -116,6 +116,42 @@ fn check_normalizer(n: &Normalizer, input: &[usize]) -> Result<()> {
     Ok(())
 }
 
+/// The file with its header's keys in sorted order, so that one model always gives the same
+/// bytes: `safetensors::serialize` writes the metadata from a hash map, in an order that
+/// changed from one save to the next. Tensor data and their offsets (counted from the end of
+/// the header) are unchanged.
+fn sorted_header(file: Vec<u8>) -> Result<Vec<u8>> {
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Entry {
+        Metadata(BTreeMap<String, String>),
+        Tensor {
+            dtype: String,
+            shape: Vec<usize>,
+            data_offsets: [usize; 2],
+        },
+    }
+    let broken =
+        |e: &dyn std::fmt::Display| Error::Config(format!("could not write the model file: {e}"));
+    let n = file
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
+        .filter(|&n| 8 + n <= file.len())
+        .ok_or_else(|| broken(&"no header"))?;
+    let header: BTreeMap<String, Entry> =
+        serde_json::from_slice(&file[8..8 + n]).map_err(|e| broken(&e))?;
+    let mut text = serde_json::to_string(&header).map_err(|e| broken(&e))?;
+    // Padded with spaces to a multiple of 8 bytes, as safetensors does.
+    while text.len() % 8 != 0 {
+        text.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + text.len() + file.len() - 8 - n);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&file[8 + n..]);
+    Ok(out)
+}
+
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("model metadata always serialises")
 }
@@ -158,6 +194,7 @@ impl ModelFile {
             .collect::<Result<Vec<_>>>()?;
         safetensors::serialize(views, Some(meta))
             .map_err(|e| Error::Config(format!("could not write the model file: {e}")))
+            .and_then(sorted_header)
     }
 
     /// Reads and checks a model file (see the module notes for what is checked).

@@ -120,6 +120,36 @@ fn save_then_load_gives_identical_predictions() {
     assert!(file.suggested_name().ends_with(".safetensors"));
 }
 
+/// One model, one file: the header's keys come out sorted (safetensors writes the metadata
+/// from a hash map, in an order that changed between saves), so saving again gives the same
+/// bytes.
+#[test]
+fn a_model_always_gives_the_same_bytes() {
+    let (_, bytes) = trained();
+    let again = ModelFile::from_bytes(&bytes).unwrap().to_bytes().unwrap();
+    assert!(again == bytes, "a second save differs");
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let text = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+    let keys = [
+        "class_names",
+        "config",
+        "dataset",
+        "format",
+        "format_version",
+        "history",
+        "normalizer",
+        "test_accuracy",
+    ];
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| text.find(&format!("\"{k}\":")).expect(k))
+        .collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "metadata keys in order: {at:?}"
+    );
+}
+
 #[test]
 fn files_that_are_not_models_are_refused() {
     let (_, good) = trained();
