@@ -230,7 +230,7 @@ pub fn draw_lines(
     } else {
         (ticks.lo as f32, ticks.hi as f32)
     };
-    let x_ticks = ticks::linear(x0 as f64, (x1 as f64).max(x0 as f64 + 1.0), 7);
+    let x_ticks = ticks::x_axis(x0 as f64, x1 as f64);
     let mut chart = ChartBuilder::on(&plot)
         .margin(8)
         .margin_right(12)

@@ -76,6 +76,13 @@ pub fn linear(lo: f64, hi: f64, max_ticks: usize) -> Ticks {
     }
 }
 
+/// Ticks for a curve's x axis (steps or epochs) from its first point `x0` to its last `x1`:
+/// at least one whole unit wide, from the unit `x0` lies in, so a run's first epoch (points
+/// from 1/N to 1) spans 0 to 1, not 0 to 1.2.
+pub fn x_axis(x0: f64, x1: f64) -> Ticks {
+    linear(x0, x1.max(x0.floor() + 1.0), 7)
+}
+
 /// Ticks for an axis that plots log10 of values from `lo` to `hi` (both > 0): powers of ten,
 /// thinned to at most `max_ticks`; within one decade, 1, 2 and 5 times powers of ten.
 pub fn log10(lo: f64, hi: f64, max_ticks: usize) -> Ticks {
@@ -253,6 +260,17 @@ mod tests {
     fn f32_rounding_adds_no_step() {
         let t = linear(0.0, 1.000_000_1, 7);
         assert_eq!(t.hi, 1.0);
+    }
+
+    #[test]
+    fn one_epoch_of_points_spans_zero_to_one() {
+        let t = x_axis(1.0 / 844.0, 1.0);
+        assert_eq!((t.lo, t.hi), (0.0, 1.0));
+        // A single point still gets a unit-wide axis; steps keep their own range.
+        let t = x_axis(3.0, 3.0);
+        assert_eq!((t.lo, t.hi), (3.0, 4.0));
+        let t = x_axis(1.0, 2500.0);
+        assert_eq!((t.lo, t.hi), (0.0, 2500.0));
     }
 
     #[test]
