@@ -82,11 +82,13 @@ async function soak(backend) {
   for (let epoch = 1; epoch <= EPOCHS; epoch += 1) {
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=epoch-table]')?.dataset.epochs) >= n, epoch, { timeout: 600_000, polling: 200 });
     await viewEverything(page);
-    rows.push({ epoch, seconds: (Date.now() - t0) / 1000, ...(await sample(page, cdp)) });
+    const seconds = (Date.now() - t0) / 1000;
+    const memory = await sample(page, cdp);
     // The epochs done once the sample was taken: past the last, the run had ended and the
     // sample is not of a training run.
-    rows.at(-1).epochs_done = await page.evaluate(() => Number(document.querySelector('[data-testid=epoch-table]').dataset.epochs));
-    const r = rows.at(-1);
+    const epochs_done = await page.evaluate(() => Number(document.querySelector('[data-testid=epoch-table]').dataset.epochs));
+    const r = { epoch, seconds, ...memory, epochs_done };
+    rows.push(r);
     console.log(JSON.stringify({ soak: backend, ...r }));
   }
   const device = await page.getByTestId('device').textContent();
