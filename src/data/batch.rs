@@ -4,6 +4,7 @@
 use super::augment::ImageAugment;
 use super::normalize::Normalizer;
 use super::{ImageSet, NUM_CLASSES};
+use crate::backend::cpu::threads;
 use crate::tensor::Tensor;
 
 /// A batch ready for the model: inputs `[B, rows, cols, 1]`, one-hot targets `[B, 10]`,
@@ -26,17 +27,18 @@ pub fn make_batch(
 ) -> Batch {
     let size = set.image_size();
     let mut pixels = vec![0.0f32; indices.len() * size];
-    for (dst, &i) in pixels.chunks_exact_mut(size).zip(indices) {
-        for (d, &p) in dst.iter_mut().zip(set.image(i as usize)) {
-            *d = p as f32 * (1.0 / 255.0);
+    // Image by image, in groups over the CPU threads.
+    threads::for_each_image_group(indices.len(), &mut pixels, size, size, |images, pixels| {
+        for (dst, n) in pixels.chunks_exact_mut(size).zip(images) {
+            for (d, &p) in dst.iter_mut().zip(set.image(indices[n] as usize)) {
+                *d = p as f32 * (1.0 / 255.0);
+            }
+            if let Some(a) = augments.and_then(|a| a.get(n)) {
+                a.apply(dst, set.rows, set.cols);
+            }
+            normalizer.apply(dst);
         }
-    }
-    if let Some(augments) = augments {
-        for (image, a) in pixels.chunks_exact_mut(size).zip(augments) {
-            a.apply(image, set.rows, set.cols);
-        }
-    }
-    normalizer.apply(&mut pixels);
+    });
     let labels: Vec<u8> = indices.iter().map(|&i| set.labels[i as usize]).collect();
     Batch {
         inputs: Tensor::from_vec([indices.len(), set.rows, set.cols, 1], pixels)

@@ -84,7 +84,7 @@ struct CpuBuffer(Vec<f32>);
 impl Clone for CpuBuffer {
     fn clone(&self) -> Self {
         let mut copy = buffers::take(self.0.len());
-        copy.copy_from_slice(&self.0);
+        crate::backend::cpu::elementwise::copy(&self.0, &mut copy);
         CpuBuffer(copy)
     }
 }

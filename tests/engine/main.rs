@@ -9,4 +9,5 @@ mod data_idx;
 mod gradcheck;
 mod kernels;
 mod model_spec;
+mod threads;
 mod training;

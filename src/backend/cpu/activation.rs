@@ -1,10 +1,18 @@
 //! Activation functions, forward and backward. Backward is written in terms of the
 //! *output* y, which every one of them allows, so a layer keeps only its output.
 
+use super::threads;
 use crate::backend::Activation;
 
-/// `y = f(x)`.
+/// `y = f(x)`, in parts over the CPU threads.
 pub fn activation_forward(kind: Activation, x: &[f32], y: &mut [f32]) {
+    let chunk = threads::chunk_len(y.len());
+    threads::for_each_chunk(y, chunk, |p, y| {
+        forward_run(kind, &x[p * chunk..][..y.len()], y)
+    });
+}
+
+fn forward_run(kind: Activation, x: &[f32], y: &mut [f32]) {
     let pairs = y.iter_mut().zip(x);
     match kind {
         Activation::Relu => pairs.for_each(|(y, &x)| *y = if x > 0.0 { x } else { 0.0 }),
@@ -19,6 +27,14 @@ pub fn activation_forward(kind: Activation, x: &[f32], y: &mut [f32]) {
 /// `dx = f'(x) · dy`, with f' expressed through y = f(x).
 /// ReLU's derivative at 0 is taken as 0 (x = 0 gives y = 0, which counts as inactive).
 pub fn activation_backward(kind: Activation, y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let chunk = threads::chunk_len(dx.len());
+    threads::for_each_chunk(dx, chunk, |p, dx| {
+        let at = p * chunk;
+        backward_run(kind, &y[at..][..dx.len()], &dy[at..][..dx.len()], dx)
+    });
+}
+
+fn backward_run(kind: Activation, y: &[f32], dy: &[f32], dx: &mut [f32]) {
     let triples = dx.iter_mut().zip(y.iter().zip(dy));
     match kind {
         Activation::Relu => triples.for_each(|(dx, (&y, &g))| *dx = if y > 0.0 { g } else { 0.0 }),

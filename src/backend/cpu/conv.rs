@@ -12,6 +12,7 @@
 
 use super::gemm::{gemm, gemm_simd, AView, MatRef, Offsets};
 use super::simd::{F32x4, LANES};
+use super::threads;
 use crate::backend::geometry::Window2d;
 
 /// Copies a short run of floats with vector moves (a `copy_from_slice` of a few floats
@@ -131,8 +132,22 @@ pub fn im2col(x: &[f32], g: &Window2d, cols: &mut [f32]) {
     });
 }
 
-/// Sets `dx` (NHWC input shape) to the sum of each `cols` row scattered back to its sources.
+/// Sets `dx` (NHWC input shape) to the sum of each `cols` row scattered back to its sources,
+/// in groups of images over the CPU threads.
 pub fn col2im(cols: &[f32], g: &Window2d, dx: &mut [f32]) {
+    let image = g.in_h * g.in_w * g.channels;
+    let rows = g.out_positions() * g.patch_len();
+    assert_eq!(cols.len(), g.batch * rows, "col2im: cols size");
+    threads::for_each_image_group(g.batch, dx, image, rows, |images, dx| {
+        let part = Window2d {
+            batch: images.len(),
+            ..*g
+        };
+        col2im_serial(&cols[images.start * rows..images.end * rows], &part, dx)
+    });
+}
+
+fn col2im_serial(cols: &[f32], g: &Window2d, dx: &mut [f32]) {
     let c = g.channels;
     let (row_len, seg_len, line_len) = (g.patch_len(), g.k_w * c, g.in_w * c);
     let image_len = g.in_h * line_len;
@@ -177,14 +192,22 @@ impl ConvOffsets {
     pub fn new(g: &Window2d) -> ConvOffsets {
         let (hp, wp) = g.padded_size();
         let c = g.channels;
-        let mut positions = Vec::with_capacity(g.batch * g.out_positions());
-        for n in 0..g.batch {
-            for oy in 0..g.out_h {
-                for ox in 0..g.out_w {
-                    positions.push(((n * hp + oy * g.stride_h) * wp + ox * g.stride_w) * c);
+        let per_image = g.out_positions();
+        let mut positions = vec![0; g.batch * per_image];
+        threads::for_each_image_group(
+            g.batch,
+            &mut positions,
+            per_image,
+            per_image,
+            |images, out| {
+                let rows = images.flat_map(|n| (0..g.out_h).map(move |oy| (n, oy)));
+                for ((n, oy), line) in rows.zip(out.chunks_exact_mut(g.out_w)) {
+                    for (ox, p) in line.iter_mut().enumerate() {
+                        *p = ((n * hp + oy * g.stride_h) * wp + ox * g.stride_w) * c;
+                    }
                 }
-            }
-        }
+            },
+        );
         let mut taps = Vec::with_capacity(g.patch_len());
         for ky in 0..g.k_h {
             for kx in 0..g.k_w {
@@ -223,16 +246,19 @@ impl ConvOffsets {
 pub fn pad_input(x: &[f32], g: &Window2d) -> Vec<f32> {
     let (hp, wp) = g.padded_size();
     let c = g.channels;
-    let mut out = super::buffers::take(g.batch * hp * wp * c);
-    out.fill(0.0);
+    let padded = hp * wp * c;
+    let mut out = super::buffers::take(g.batch * padded);
     let line = g.in_w * c;
-    for n in 0..g.batch {
-        for iy in 0..g.in_h {
-            let src = &x[(n * g.in_h + iy) * line..][..line];
-            let dst = ((n * hp + iy + g.pad_top) * wp + g.pad_left) * c;
-            out[dst..dst + line].copy_from_slice(src);
+    threads::for_each_image_group(g.batch, &mut out, padded, padded, |images, out| {
+        out.fill(0.0);
+        for (i, n) in images.enumerate() {
+            for iy in 0..g.in_h {
+                let src = &x[(n * g.in_h + iy) * line..][..line];
+                let dst = ((i * hp + iy + g.pad_top) * wp + g.pad_left) * c;
+                out[dst..dst + line].copy_from_slice(src);
+            }
         }
-    }
+    });
     out
 }
 

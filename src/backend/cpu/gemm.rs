@@ -16,6 +16,7 @@
 use std::cell::RefCell;
 
 use super::simd::{F32x4, LANES};
+use super::threads;
 
 /// Rows of C per micro-tile.
 pub const MR: usize = 4;
@@ -79,6 +80,24 @@ impl<'a> MatRef<'a> {
     #[inline(always)]
     fn at(&self, i: usize, j: usize) -> f32 {
         self.data[i * self.rs + j * self.cs]
+    }
+
+    /// Rows `r0..r1`.
+    fn row_range(self, r0: usize, r1: usize) -> Self {
+        MatRef {
+            data: &self.data[r0 * self.rs..],
+            rows: r1 - r0,
+            ..self
+        }
+    }
+
+    /// Columns `j0..j1`.
+    fn col_range(self, j0: usize, j1: usize) -> Self {
+        MatRef {
+            data: &self.data[j0 * self.cs..],
+            cols: j1 - j0,
+            ..self
+        }
     }
 }
 
@@ -146,6 +165,34 @@ impl<'a> From<MatRef<'a>> for AView<'a> {
 }
 
 impl AView<'_> {
+    /// Rows `r0..r1`.
+    fn row_range(self, r0: usize, r1: usize) -> Self {
+        let (data, row_off) = match self.row_off {
+            Offsets::Stride(s) => (&self.data[r0 * s..], Offsets::Stride(s)),
+            Offsets::Table(t) => (self.data, Offsets::Table(&t[r0..r1])),
+        };
+        AView {
+            data,
+            rows: r1 - r0,
+            row_off,
+            ..self
+        }
+    }
+
+    /// Columns `k0..k1`.
+    fn col_range(self, k0: usize, k1: usize) -> Self {
+        let (data, col_off) = match self.col_off {
+            Offsets::Stride(s) => (&self.data[k0 * s..], Offsets::Stride(s)),
+            Offsets::Table(t) => (self.data, Offsets::Table(&t[k0..k1])),
+        };
+        AView {
+            data,
+            cols: k1 - k0,
+            col_off,
+            ..self
+        }
+    }
+
     /// Element (i, k), bounds-checked.
     pub fn at(&self, i: usize, k: usize) -> f32 {
         self.data[self.row_off.at(i) + self.col_off.at(k)]
@@ -183,6 +230,12 @@ thread_local! {
 }
 
 /// The SIMD path, for any size (tests call it directly on small and odd shapes).
+///
+/// Over several threads ([`threads`]): rows of C are shared out in blocks of micro-tiles,
+/// which changes nothing in how an element is computed. A long product with few rows (a
+/// weight gradient: taps × positions) is also cut along k into parts fixed by its shape;
+/// each part's product goes to its own buffer and they are added to C in part order, with
+/// one thread or many.
 pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
     check(&a, &b, c);
     let (m, k, n) = (a.rows, a.cols, b.cols);
@@ -195,7 +248,116 @@ pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
         }
         return;
     }
-    // One bounds check for every unchecked read of A below.
+    let c = &mut c[..m * n];
+    let k_parts = k_parts(m, k);
+    if k_parts > 1 {
+        return gemm_split_k(a, b, c, accumulate, k_parts);
+    }
+    let (tiles, panels) = (m.div_ceil(MR), n.div_ceil(NR));
+    let wanted = (2 * m * k * n / MIN_PART_WORK).clamp(1, threads::threads() * 4);
+    if wanted == 1 {
+        return gemm_block(a, b, Out::new(c, n), accumulate);
+    }
+    if tiles >= 32 || panels < 2 {
+        // Rows: each part packs all of B, which is cheap beside its many rows.
+        let rows = tiles.div_ceil(wanted.min(tiles)) * MR;
+        threads::for_each_chunk(c, rows * n, |p, c_part| {
+            let r0 = p * rows;
+            let a_part = a.row_range(r0, r0 + c_part.len() / n);
+            gemm_block(a_part, b, Out::new(c_part, n), accumulate)
+        });
+    } else {
+        // Few rows: columns, so that each part packs only its own columns of B.
+        let cols = panels.div_ceil(wanted.min(panels)) * NR;
+        let out = Out::new(c, n);
+        threads::for_each_part(n.div_ceil(cols), |p| {
+            let (j0, j1) = (p * cols, ((p + 1) * cols).min(n));
+            gemm_block(a, b.col_range(j0, j1), out.columns_from(j0), accumulate)
+        });
+    }
+}
+
+/// Where a product lands: C, row-major with row stride `n`, from column `j0`. Parts that
+/// write other columns of the same rows share it; each writes only its own elements.
+#[derive(Clone, Copy)]
+struct Out {
+    c: threads::SharedMut<f32>,
+    n: usize,
+    j0: usize,
+}
+
+impl Out {
+    fn new(c: &mut [f32], n: usize) -> Out {
+        Out {
+            c: threads::SharedMut::new(c),
+            n,
+            j0: 0,
+        }
+    }
+
+    fn columns_from(self, j0: usize) -> Out {
+        Out { j0, ..self }
+    }
+
+    /// Row `i`'s elements at columns `j0 + j .. j0 + j + width`.
+    ///
+    /// # Safety
+    /// No other live slice may cover them (parts own disjoint rows or columns).
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn run(&self, i: usize, j: usize, width: usize) -> &mut [f32] {
+        let at = i * self.n + self.j0 + j;
+        self.c.range(at, at + width)
+    }
+}
+
+/// Multiply-adds below which a part is not worth a thread.
+const MIN_PART_WORK: usize = 1 << 16;
+
+/// How many parts a product is cut into along k: more than one only for few rows (under
+/// 16 micro-tiles) and a long k, and then by the shape alone.
+pub fn k_parts(m: usize, k: usize) -> usize {
+    if m.div_ceil(MR) < 16 && k >= 8 * KC {
+        (k / (4 * KC)).min(8)
+    } else {
+        1
+    }
+}
+
+/// `C (+)= Σ_p A[:, k_p]·B[k_p, :]`, each part's product in its own buffer, added in order.
+fn gemm_split_k(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, parts: usize) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    // Whole KC blocks per part, so each part blocks k as one thread would.
+    let per = k.div_ceil(KC).div_ceil(parts) * KC;
+    let mut partial = super::buffers::take(parts * m * n);
+    threads::for_each_chunk(&mut partial, m * n, |p, out| {
+        let (k0, k1) = ((p * per).min(k), ((p + 1) * per).min(k));
+        if k0 == k1 {
+            out.fill(0.0);
+        } else {
+            gemm_block(
+                a.col_range(k0, k1),
+                b.row_range(k0, k1),
+                Out::new(out, n),
+                false,
+            );
+        }
+    });
+    if !accumulate {
+        c.fill(0.0);
+    }
+    for part in partial.chunks_exact(m * n) {
+        for (c, p) in c.iter_mut().zip(part) {
+            *c += p;
+        }
+    }
+    super::buffers::give(partial);
+}
+
+/// One thread's product: B packed block by block, every row of A against each block.
+fn gemm_block(a: AView, b: MatRef, out: Out, accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    // One bounds check for every unchecked read of A below (each part checks its own view,
+    // so a long offset table is scanned in parallel).
     assert!(
         a.row_off.max(m) + a.col_off.max(k) < a.data.len(),
         "gemm: A's offsets reach past its data"
@@ -211,8 +373,7 @@ pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
                 pack_b(b, pc, kc, jc, nc, b_pack);
                 for ic in (0..m).step_by(MR) {
                     let tile = Tile {
-                        c: &mut *c,
-                        n,
+                        out: &out,
                         ic,
                         jc,
                         add,
@@ -251,8 +412,7 @@ fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut Vec<f
 
 /// Where a row of micro-tiles lands in C.
 struct Tile<'c> {
-    c: &'c mut [f32],
-    n: usize,
+    out: &'c Out,
     ic: usize,
     jc: usize,
     add: bool,
@@ -317,8 +477,8 @@ fn row_tile(mr: usize, nc: usize, kc: usize, pc: usize, a: &AView, b_pack: &[f32
         let j0 = tile.jc + p * NR;
         let width = NR.min(tile.jc + nc - j0);
         for (r, row) in acc.iter().take(mr).enumerate() {
-            let at = (tile.ic + r) * tile.n + j0;
-            let out = &mut tile.c[at..at + width];
+            // SAFETY: this part alone writes these rows and columns of C.
+            let out = unsafe { tile.out.run(tile.ic + r, j0, width) };
             if width == NR {
                 let (lo, hi) = out.split_at_mut(LANES);
                 if tile.add {

@@ -7,6 +7,7 @@
 //! finds it again (the first input equal to the output) instead of storing indices.
 
 use super::simd::{F32x4, LANES};
+use super::threads;
 use crate::backend::geometry::Window2d;
 
 fn check(x: &[f32], g: &Window2d, y: &[f32]) {
@@ -52,11 +53,61 @@ fn for_each_window(
 
 /// Max pooling, dispatching to SIMD when there are at least 4 channels.
 pub fn max_pool2d_forward(x: &[f32], g: &Window2d, y: &mut [f32]) {
-    if g.channels >= LANES {
-        max_pool2d_forward_simd(x, g, y)
-    } else {
-        max_pool2d_forward_scalar(x, g, y)
-    }
+    forward_by_images(x, g, y, |x, g, y| {
+        if g.channels >= LANES {
+            max_pool2d_forward_simd(x, g, y)
+        } else {
+            max_pool2d_forward_scalar(x, g, y)
+        }
+    })
+}
+
+/// Runs a forward kernel on groups of images over the CPU threads.
+fn forward_by_images(
+    x: &[f32],
+    g: &Window2d,
+    y: &mut [f32],
+    kernel: impl Fn(&[f32], &Window2d, &mut [f32]) + Sync,
+) {
+    check(x, g, y);
+    let (image, out) = (g.in_h * g.in_w * g.channels, g.out_positions() * g.channels);
+    threads::for_each_image_group(g.batch, y, out, out * g.k_h * g.k_w, |images, y| {
+        let part = Window2d {
+            batch: images.len(),
+            ..*g
+        };
+        kernel(&x[images.start * image..images.end * image], &part, y)
+    });
+}
+
+/// Runs a backward kernel `(x, y, dy, g, dx)` on groups of images over the CPU threads.
+fn backward_by_images(
+    (x, y, dy): (&[f32], &[f32], &[f32]),
+    g: &Window2d,
+    dx: &mut [f32],
+    kernel: impl Fn((&[f32], &[f32], &[f32]), &Window2d, &mut [f32]) + Sync,
+) {
+    let (image, out) = (g.in_h * g.in_w * g.channels, g.out_positions() * g.channels);
+    assert_eq!(dy.len(), g.batch * out, "pool: output size");
+    threads::for_each_image_group(g.batch, dx, image, out * g.k_h * g.k_w, |images, dx| {
+        let part = Window2d {
+            batch: images.len(),
+            ..*g
+        };
+        let (a, b) = (images.start, images.end);
+        // Average pooling passes no x and y.
+        let x = if x.is_empty() {
+            x
+        } else {
+            &x[a * image..b * image]
+        };
+        let y = if y.is_empty() {
+            y
+        } else {
+            &y[a * out..b * out]
+        };
+        kernel((x, y, &dy[a * out..b * out]), &part, dx)
+    });
 }
 
 /// The scalar twin: the definition.
@@ -103,11 +154,14 @@ pub fn max_pool2d_forward_simd(x: &[f32], g: &Window2d, y: &mut [f32]) {
 /// input equals the window's maximum `y` (the tie rule above). Dispatches to SIMD for ≥ 4
 /// channels.
 pub fn max_pool2d_backward(x: &[f32], y: &[f32], dy: &[f32], g: &Window2d, dx: &mut [f32]) {
-    if g.channels >= LANES {
-        max_pool2d_backward_simd(x, y, dy, g, dx)
-    } else {
-        max_pool2d_backward_scalar(x, y, dy, g, dx)
-    }
+    check(x, g, dy);
+    backward_by_images((x, y, dy), g, dx, |(x, y, dy), g, dx| {
+        if g.channels >= LANES {
+            max_pool2d_backward_simd(x, y, dy, g, dx)
+        } else {
+            max_pool2d_backward_scalar(x, y, dy, g, dx)
+        }
+    })
 }
 
 /// Calls `f(input image, its gradient, taps, y row, dy row)` for every output position.
@@ -173,11 +227,13 @@ pub fn max_pool2d_backward_simd(x: &[f32], y: &[f32], dy: &[f32], g: &Window2d, 
 
 /// Average pooling (over the taps inside the image), dispatching to SIMD for ≥ 4 channels.
 pub fn avg_pool2d_forward(x: &[f32], g: &Window2d, y: &mut [f32]) {
-    if g.channels >= LANES {
-        avg_pool2d_forward_simd(x, g, y)
-    } else {
-        avg_pool2d_forward_scalar(x, g, y)
-    }
+    forward_by_images(x, g, y, |x, g, y| {
+        if g.channels >= LANES {
+            avg_pool2d_forward_simd(x, g, y)
+        } else {
+            avg_pool2d_forward_scalar(x, g, y)
+        }
+    })
 }
 
 /// The scalar twin: the definition.
@@ -212,6 +268,12 @@ pub fn avg_pool2d_forward_simd(x: &[f32], g: &Window2d, y: &mut [f32]) {
 
 /// Average-pooling backward: each output's gradient is shared equally by its taps.
 pub fn avg_pool2d_backward(dy: &[f32], g: &Window2d, dx: &mut [f32]) {
+    backward_by_images((&[], &[], dy), g, dx, |(_, _, dy), g, dx| {
+        avg_pool2d_backward_serial(dy, g, dx)
+    })
+}
+
+fn avg_pool2d_backward_serial(dy: &[f32], g: &Window2d, dx: &mut [f32]) {
     assert_eq!(
         dx.len(),
         g.batch * g.in_h * g.in_w * g.channels,

@@ -1,5 +1,6 @@
 use super::{placement, same_len, Tensor};
 use crate::backend::cpu::optim as cpu;
+use crate::backend::cpu::threads::{self, SharedMut};
 use crate::backend::webgpu::kernels::Kernel;
 use crate::backend::webgpu::ops::{self as gpu, OptimParams};
 use crate::error::{Error, Result};
@@ -113,57 +114,22 @@ pub fn optimizer_step(
     all.extend(state.iter());
     match placement("optimizer_step", &all)? {
         None => {
-            let (p, g) = (p.as_mut_slice(), g.as_slice());
-            match (rule, state) {
-                (UpdateRule::Sgd, []) => cpu::sgd_step(p, g, lr, l1),
-                (UpdateRule::Momentum { mu }, [v]) => {
-                    cpu::momentum_step(p, g, v.as_mut_slice(), lr, mu, l1)
-                }
-                (UpdateRule::Nesterov { mu }, [v]) => {
-                    cpu::nesterov_step(p, g, v.as_mut_slice(), lr, mu, l1)
-                }
-                (UpdateRule::Adagrad { eps }, [h]) => {
-                    cpu::adagrad_step(p, g, h.as_mut_slice(), lr, eps, l1)
-                }
-                (UpdateRule::Rmsprop { rho, eps }, [s]) => {
-                    cpu::rmsprop_step(p, g, s.as_mut_slice(), lr, rho, eps, l1)
-                }
-                (UpdateRule::Adadelta { rho, eps }, [eg, edx]) => cpu::adadelta_step(
-                    p,
-                    g,
-                    eg.as_mut_slice(),
-                    edx.as_mut_slice(),
-                    lr,
-                    rho,
-                    eps,
-                    l1,
-                ),
-                (
-                    UpdateRule::Adam {
-                        beta1,
-                        beta2,
-                        eps,
-                        c1,
-                        c2,
-                        decay,
-                    },
-                    [m, v],
-                ) => cpu::adam_step(
-                    p,
-                    g,
-                    m.as_mut_slice(),
-                    v.as_mut_slice(),
-                    lr,
-                    beta1,
-                    beta2,
-                    eps,
-                    c1,
-                    c2,
-                    decay,
-                    l1,
-                ),
-                _ => unreachable!("state length checked above"),
-            }
+            // In parts over the CPU threads: every element's update is independent.
+            let len = p.len();
+            let chunk = threads::chunk_len(len);
+            let (p, g) = (SharedMut::new(p.as_mut_slice()), g.as_slice());
+            let state: Vec<SharedMut<f32>> = state
+                .iter_mut()
+                .map(|s| SharedMut::new(s.as_mut_slice()))
+                .collect();
+            threads::for_each_part(len.div_ceil(chunk), |part| {
+                let (a, b) = (part * chunk, ((part + 1) * chunk).min(len));
+                // SAFETY: parts cover disjoint ranges of the parameter and of each state.
+                let p = unsafe { p.range(a, b) };
+                let mut state: Vec<&mut [f32]> =
+                    state.iter().map(|s| unsafe { s.range(a, b) }).collect();
+                cpu_step(rule, p, &g[a..b], &mut state, lr, l1)
+            });
         }
         Some(ctx) => {
             let (kernel, params) = rule.gpu(p.len(), lr, l1);
@@ -177,4 +143,37 @@ pub fn optimizer_step(
         }
     }
     Ok(())
+}
+
+/// One part of a CPU update: the rule's kernel on matching ranges of every slice.
+fn cpu_step(
+    rule: UpdateRule,
+    p: &mut [f32],
+    g: &[f32],
+    state: &mut [&mut [f32]],
+    lr: f32,
+    l1: f32,
+) {
+    match (rule, state) {
+        (UpdateRule::Sgd, []) => cpu::sgd_step(p, g, lr, l1),
+        (UpdateRule::Momentum { mu }, [v]) => cpu::momentum_step(p, g, v, lr, mu, l1),
+        (UpdateRule::Nesterov { mu }, [v]) => cpu::nesterov_step(p, g, v, lr, mu, l1),
+        (UpdateRule::Adagrad { eps }, [h]) => cpu::adagrad_step(p, g, h, lr, eps, l1),
+        (UpdateRule::Rmsprop { rho, eps }, [s]) => cpu::rmsprop_step(p, g, s, lr, rho, eps, l1),
+        (UpdateRule::Adadelta { rho, eps }, [eg, edx]) => {
+            cpu::adadelta_step(p, g, eg, edx, lr, rho, eps, l1)
+        }
+        (
+            UpdateRule::Adam {
+                beta1,
+                beta2,
+                eps,
+                c1,
+                c2,
+                decay,
+            },
+            [m, v],
+        ) => cpu::adam_step(p, g, m, v, lr, beta1, beta2, eps, c1, c2, decay, l1),
+        _ => unreachable!("state length checked by optimizer_step"),
+    }
 }

@@ -1,0 +1,391 @@
+//! The CPU backend's threads: a team that runs the parts of one kernel at a time.
+//!
+//! A kernel splits its work into parts fixed by the shape alone (never by the number of
+//! threads) and calls [`for_each_part`]; whoever is free takes the next part. Every part
+//! computes its outputs exactly as one thread would, so results are bit-identical whatever
+//! the number of threads: a reduction across parts (a long GEMM's partial products) always
+//! has the same parts, summed in part order.
+//!
+//! The caller works too. Helpers wait for work by spinning for a while (kernels follow
+//! each other within microseconds while training) and then sleeping: natively on a condition
+//! variable, in the browser with `memory.atomic.wait32` on the team's generation counter.
+//! Natively helpers are OS threads started on demand; in the browser they are web workers
+//! that the worker script starts and that enter [`helper_loop`] (see `worker/threads.rs`).
+//! Without atomics (the wasm build for pages that are not cross-origin isolated) the team
+//! is the caller alone.
+
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+/// The most threads a team may have.
+pub const MAX_THREADS: usize = 64;
+
+/// How long a helper keeps checking for new work before it sleeps. Waking a sleeping thread
+/// costs tens of microseconds, more than many kernels take, and a training step leaves gaps
+/// of up to a millisecond between them; so helpers stay awake through a run's steps.
+const SPIN_MS: f64 = 2.0;
+
+type Job<'a> = &'a (dyn Fn(usize) + Sync);
+
+struct Team {
+    /// The job's generation (bits 48–63), its number of parts (24–47) and the next
+    /// unclaimed part (0–23). A successful compare-and-swap on it claims that part of the
+    /// job that is current, whoever reads it late.
+    state: AtomicU64,
+    /// Bumped with every new job; helpers sleep on it.
+    generation: AtomicU32,
+    /// Points at the current job (a `&dyn Fn` on the caller's stack).
+    job: AtomicPtr<()>,
+    done: AtomicUsize,
+    /// Threads that take part, the caller included.
+    active: AtomicUsize,
+    /// Helpers started (and so able to take part).
+    helpers: AtomicUsize,
+    panicked: AtomicBool,
+    /// Held by the thread whose job the team runs; another caller (or a part that calls a
+    /// kernel) runs its parts itself.
+    busy: AtomicBool,
+    /// Parts run by helpers since the start: tests check the team really shared the work.
+    helper_parts: AtomicU64,
+    /// Helpers asleep (or about to be): only then does a new job wake anyone.
+    sleepers: AtomicUsize,
+}
+
+static TEAM: Team = Team {
+    state: AtomicU64::new(0),
+    generation: AtomicU32::new(0),
+    job: AtomicPtr::new(std::ptr::null_mut()),
+    done: AtomicUsize::new(0),
+    active: AtomicUsize::new(1),
+    helpers: AtomicUsize::new(0),
+    panicked: AtomicBool::new(false),
+    busy: AtomicBool::new(false),
+    helper_parts: AtomicU64::new(0),
+    sleepers: AtomicUsize::new(0),
+};
+
+/// Threads that run the CPU kernels, the calling one included.
+pub fn threads() -> usize {
+    TEAM.active.load(Ordering::Relaxed)
+}
+
+/// Helpers that are running (natively: started so far; in the browser: workers that entered
+/// [`helper_loop`]).
+pub fn helpers() -> usize {
+    TEAM.helpers.load(Ordering::Acquire)
+}
+
+/// Parts of kernels that helper threads have run since the program started.
+pub fn helper_parts() -> u64 {
+    TEAM.helper_parts.load(Ordering::Relaxed)
+}
+
+/// Sets the number of threads, `1..=MAX_THREADS`; natively starts helpers as needed. In the
+/// browser the number is capped by the helpers that have started. Returns the number set.
+/// Call it between kernels, from the thread that runs them.
+pub fn set_threads(n: usize) -> usize {
+    let n = n.clamp(1, MAX_THREADS);
+    #[cfg(not(target_arch = "wasm32"))]
+    native::start_helpers(n - 1);
+    let n = n.min(helpers() + 1);
+    TEAM.active.store(n, Ordering::Relaxed);
+    n
+}
+
+/// The machine's cores (natively) or 1 (wasm: the page asks `navigator.hardwareConcurrency`).
+pub fn available() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+/// Runs `f(0) … f(parts − 1)`, each exactly once, over the team; returns when all are done.
+/// The order in which parts run is unspecified, so parts must not depend on each other.
+pub fn for_each_part(parts: usize, f: impl Fn(usize) + Sync) {
+    if parts == 0 {
+        return;
+    }
+    if parts == 1
+        || threads() == 1
+        || TEAM
+            .busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+    {
+        (0..parts).for_each(f);
+        return;
+    }
+    assert!(parts < PART_MASK as usize, "too many parts: {parts}");
+    let job: &(dyn Fn(usize) + Sync) = &f;
+    // The job is read through this pointer only while one of its parts is unfinished, and
+    // this function returns only after every part has finished.
+    TEAM.job
+        .store(&job as *const Job as *mut (), Ordering::Relaxed);
+    TEAM.done.store(0, Ordering::Relaxed);
+    let generation = TEAM.generation.load(Ordering::Relaxed).wrapping_add(1);
+    TEAM.state.store(
+        ((generation as u64 & 0xffff) << 48) | ((parts as u64) << 24),
+        Ordering::Release,
+    );
+    TEAM.generation.store(generation, Ordering::SeqCst);
+    // A helper counts itself asleep before it checks the generation a last time (both
+    // sequentially consistent): it sees this job, or this sees it asleep and wakes it.
+    if TEAM.sleepers.load(Ordering::SeqCst) > 0 {
+        wake_helpers();
+    }
+    work();
+    while TEAM.done.load(Ordering::Acquire) < parts {
+        std::hint::spin_loop();
+    }
+    let panicked = TEAM.panicked.swap(false, Ordering::Relaxed);
+    TEAM.busy.store(false, Ordering::Release);
+    if panicked {
+        panic!("a CPU kernel's part panicked on a helper thread");
+    }
+}
+
+const PART_MASK: u64 = (1 << 24) - 1;
+
+/// Claims and runs parts of the current job until none is left; returns how many it ran.
+fn work() -> u64 {
+    let mut ran = 0;
+    loop {
+        let state = TEAM.state.load(Ordering::Acquire);
+        let (parts, next) = ((state >> 24) & PART_MASK, state & PART_MASK);
+        if next >= parts {
+            return ran;
+        }
+        if TEAM
+            .state
+            .compare_exchange_weak(state, state + 1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
+        {
+            continue;
+        }
+        // The part is claimed, so the job stored is still this part's.
+        // SAFETY: it points at the caller's `&dyn Fn`, alive until all parts are done.
+        let job = unsafe { *(TEAM.job.load(Ordering::Relaxed) as *const Job) };
+        run_part(job, next as usize);
+        ran += 1;
+        TEAM.done.fetch_add(1, Ordering::Release);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run_part(job: Job, part: usize) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(part))).is_err() {
+        TEAM.panicked.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn run_part(job: Job, part: usize) {
+    // A panic aborts the instance (panic = abort).
+    job(part)
+}
+
+/// What a helper thread runs, forever: wait for a generation, take its parts if this
+/// helper is among the active ones (`index` counts helpers from 1).
+pub fn helper_loop(index: usize) -> ! {
+    let mut seen = TEAM.generation.load(Ordering::Acquire);
+    loop {
+        let (mut spins, mut since) = (0u32, None);
+        let generation = loop {
+            let g = TEAM.generation.load(Ordering::Acquire);
+            if g != seen {
+                break g;
+            }
+            spins = spins.wrapping_add(1);
+            std::hint::spin_loop();
+            // The clock is read now and then: it costs more than a check.
+            if spins % 1024 == 0 {
+                let now = crate::clock::now_ms();
+                if now - *since.get_or_insert(now) > SPIN_MS {
+                    TEAM.sleepers.fetch_add(1, Ordering::SeqCst);
+                    if TEAM.generation.load(Ordering::SeqCst) == seen {
+                        sleep(seen);
+                    }
+                    TEAM.sleepers.fetch_sub(1, Ordering::SeqCst);
+                    since = None;
+                }
+            }
+        };
+        seen = generation;
+        if index < TEAM.active.load(Ordering::Relaxed) {
+            let parts = work();
+            TEAM.helper_parts.fetch_add(parts, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn wake_helpers() {
+    native::wake();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn sleep(seen: u32) {
+    native::sleep(seen);
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+fn wake_helpers() {
+    // SAFETY: the counter is a live, aligned u32 in the shared memory.
+    unsafe {
+        core::arch::wasm32::memory_atomic_notify(TEAM.generation.as_ptr() as *mut i32, u32::MAX);
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+fn sleep(seen: u32) {
+    // SAFETY: as above; returns at once if the generation has already moved on.
+    unsafe {
+        core::arch::wasm32::memory_atomic_wait32(
+            TEAM.generation.as_ptr() as *mut i32,
+            seen as i32,
+            -1,
+        );
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+fn wake_helpers() {}
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+fn sleep(_seen: u32) {}
+
+/// Marks one more helper as running; called by a browser helper before [`helper_loop`].
+pub fn helper_started() -> usize {
+    TEAM.helpers.fetch_add(1, Ordering::AcqRel) + 1
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::sync::{Condvar, Mutex};
+
+    static SLEEP: Mutex<()> = Mutex::new(());
+    static WAKE: Condvar = Condvar::new();
+    static STARTING: Mutex<usize> = Mutex::new(0);
+
+    pub fn start_helpers(wanted: usize) {
+        let mut started = STARTING.lock().unwrap_or_else(|e| e.into_inner());
+        while *started < wanted {
+            *started += 1;
+            let index = *started;
+            std::thread::Builder::new()
+                .name(format!("cpu-helper-{index}"))
+                .spawn(move || super::helper_loop(index))
+                .expect("start a CPU helper thread");
+            super::helper_started();
+        }
+    }
+
+    pub fn wake() {
+        // Taking the lock orders this wake-up after a helper's check-then-wait.
+        drop(SLEEP.lock().unwrap_or_else(|e| e.into_inner()));
+        WAKE.notify_all();
+    }
+
+    pub fn sleep(seen: u32) {
+        let guard = SLEEP.lock().unwrap_or_else(|e| e.into_inner());
+        if super::TEAM
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire)
+            == seen
+        {
+            drop(WAKE.wait(guard));
+        }
+    }
+}
+
+/// A raw pointer to disjoint parts of one slice, for parts that write their own range.
+#[derive(Clone, Copy)]
+pub struct SharedMut<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: parts only touch disjoint ranges (the caller's promise in `range`).
+unsafe impl<T: Send> Send for SharedMut<T> {}
+unsafe impl<T: Send> Sync for SharedMut<T> {}
+
+impl<T> SharedMut<T> {
+    pub fn new(slice: &mut [T]) -> Self {
+        SharedMut {
+            ptr: slice.as_mut_ptr(),
+            len: slice.len(),
+        }
+    }
+
+    /// The elements `start..end`.
+    ///
+    /// # Safety
+    /// No two live ranges taken from one `SharedMut` may overlap, and the slice it was made
+    /// from must outlive them.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn range(&self, start: usize, end: usize) -> &mut [T] {
+        assert!(start <= end && end <= self.len, "part out of range");
+        std::slice::from_raw_parts_mut(self.ptr.add(start), end - start)
+    }
+}
+
+/// Splits `out` into chunks of `chunk` elements (the last may be shorter) and runs
+/// `f(index, chunk)` for each over the team.
+pub fn for_each_chunk<T: Send>(out: &mut [T], chunk: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    let chunk = chunk.max(1);
+    let parts = out.len().div_ceil(chunk);
+    let shared = SharedMut::new(out);
+    for_each_part(parts, |p| {
+        let start = p * chunk;
+        // SAFETY: chunk p covers start..start+chunk, disjoint from every other chunk.
+        let part = unsafe { shared.range(start, (start + chunk).min(shared.len)) };
+        f(p, part)
+    });
+}
+
+/// Fewest elements (or multiply-adds) a part of an element-wise kernel is given.
+const MIN_CHUNK: usize = 1 << 14;
+
+/// Elements per part of an element-wise kernel over `len` elements: about two parts per
+/// thread, none smaller than [`MIN_CHUNK`]. Element-wise results do not depend on it.
+pub fn chunk_len(len: usize) -> usize {
+    len.div_ceil(threads() * 2).max(MIN_CHUNK)
+}
+
+/// Runs `f(images, out_part)` over groups of the batch's images, where `out` holds
+/// `out_per_image` values per image and `work_per_image` is about how many operations an
+/// image costs. For kernels whose images are independent.
+pub fn for_each_image_group<T: Send>(
+    batch: usize,
+    out: &mut [T],
+    out_per_image: usize,
+    work_per_image: usize,
+    f: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync,
+) {
+    assert_eq!(
+        out.len(),
+        batch * out_per_image,
+        "image groups: output size"
+    );
+    let min_images = MIN_CHUNK.div_ceil(work_per_image.max(1));
+    let images = batch
+        .div_ceil(threads() * 2)
+        .max(min_images)
+        .clamp(1, batch.max(1));
+    for_each_chunk(out, (images * out_per_image).max(1), |p, part| {
+        let first = p * images;
+        f(first..(first + images).min(batch), part)
+    });
+}
+
+/// Runs `f(offset, run)` over runs of `y` (of [`chunk_len`] elements, a multiple of
+/// `multiple`), where `offset` is the run's first index: an element-wise kernel's parts.
+pub fn for_each_run<T: Send>(y: &mut [T], multiple: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    let multiple = multiple.max(1);
+    let chunk = chunk_len(y.len()).div_ceil(multiple) * multiple;
+    for_each_chunk(y, chunk, |p, run| f(p * chunk, run));
+}

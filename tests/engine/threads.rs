@@ -1,0 +1,95 @@
+//! The CPU kernels over several threads: parts are fixed by the shapes, so a run gives the
+//! same bits whatever the number of threads.
+
+use crate::common;
+
+use pollster::block_on;
+
+use trainer::backend::cpu::threads;
+use trainer::nn::presets::Preset;
+use trainer::train::{TrainConfig, Trainer};
+
+/// The number of threads is the process's: these tests take turns (others in this binary run
+/// on whatever is set, which changes no result).
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The default CNN after `steps` batches of 32 on real MNIST, trained on `n` threads: its
+/// weights as bits, and how many kernel parts helper threads ran meanwhile.
+fn train_on(n: usize, steps: usize) -> (Vec<Vec<u32>>, u64) {
+    let mut config = TrainConfig::for_preset(Preset::DefaultCnn, 1, 7);
+    config.batch_size = 32;
+    config.split.train_subset = Some(32 * steps);
+    config.split.validation = 500;
+    let mut trainer = Trainer::new(config, common::mnist()).unwrap();
+    assert_eq!(threads::set_threads(n), n, "{n} threads");
+    let before = threads::helper_parts();
+    for _ in 0..steps {
+        block_on(trainer.step()).unwrap();
+    }
+    let helped = threads::helper_parts() - before;
+    threads::set_threads(1);
+    let weights = block_on(trainer.host_weights())
+        .unwrap()
+        .iter()
+        .map(|w| w.to_vec().iter().map(|v| v.to_bits()).collect())
+        .collect();
+    (weights, helped)
+}
+
+#[test]
+fn the_default_cnn_trains_to_the_same_bits_on_1_2_and_3_threads() {
+    let _turn = turn();
+    let (one, _) = train_on(1, 300);
+    for n in [2, 3] {
+        let (many, helped) = train_on(n, 300);
+        assert!(helped > 0, "with {n} threads the helpers ran no part");
+        assert!(one == many, "{n} threads gave other weights than 1");
+    }
+}
+
+/// Every way GEMM shares out a product (rows, columns, parts of k) on odd shapes, plain
+/// and accumulating: the same bits with 1, 2 and 3 threads.
+#[test]
+fn gemm_gives_the_same_bits_on_any_number_of_threads() {
+    let _turn = turn();
+    use trainer::backend::cpu::gemm::{gemm_simd, MatRef};
+    use trainer::random::Rng;
+    let mut rng = Rng::new(5, 5);
+    // (m, k, n): rows split, columns split (few rows), k split (few rows, long k), tiny.
+    for (m, k, n) in [
+        (301, 67, 45),
+        (64, 784, 128),
+        (13, 777, 70),
+        (25, 9001, 8),
+        (3, 5, 2),
+    ] {
+        let a: Vec<f32> = (0..m * k).map(|_| rng.range(-1.0, 1.0)).collect();
+        let b: Vec<f32> = (0..k * n).map(|_| rng.range(-1.0, 1.0)).collect();
+        let start: Vec<f32> = (0..m * n).map(|_| rng.range(-1.0, 1.0)).collect();
+        let run = |threads_n: usize, accumulate: bool| {
+            threads::set_threads(threads_n);
+            let mut c = start.clone();
+            gemm_simd(
+                MatRef::new(&a, m, k).into(),
+                MatRef::new(&b, k, n),
+                &mut c,
+                accumulate,
+            );
+            threads::set_threads(1);
+            c.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        for accumulate in [false, true] {
+            let one = run(1, accumulate);
+            for t in [2, 3] {
+                assert!(
+                    run(t, accumulate) == one,
+                    "{m}×{k}×{n}, accumulate {accumulate}: {t} threads differ"
+                );
+            }
+        }
+    }
+}
