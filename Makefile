@@ -25,7 +25,7 @@ build: setup data
 	trunk build --release --offline
 
 ## Benchmarks (figures, not tests): natively and in headless Chromium, as JSON lines
-bench: setup
+bench: build
 	scripts/bench.sh
 
 ## Memory over a long run: 50 epochs on the CPU and on WebGPU in headless Chromium, every

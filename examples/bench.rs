@@ -3,7 +3,8 @@
 //! on the first Vulkan adapter (lavapipe here; any GPU elsewhere). `make bench` also runs
 //! the browser half in headless Chromium.
 //!
-//! `--gpu-only --big 4096 --batch 512` sizes the GPU suite for a real GPU.
+//! `--gpu-only --big 4096 --batch 512` sizes the GPU suite for a real GPU; `--threads 1,2`
+//! chooses the CPU suite's thread counts (default: 1, 2, 4, … and all the machine's cores).
 
 use trainer::backend::webgpu::GpuContext;
 use trainer::tensor::Device;
@@ -15,17 +16,23 @@ fn print(r: &trainer::bench::Record) {
 fn main() -> Result<(), trainer::Error> {
     let mut args = std::env::args().skip(1);
     let (mut min_ms, mut gpu_only, mut big, mut batch) = (1500.0, false, 256, 64);
+    let mut thread_counts =
+        trainer::bench::thread_counts(trainer::backend::cpu::threads::available());
     while let Some(a) = args.next() {
         match a.as_str() {
             "--gpu-only" => gpu_only = true,
             "--big" => big = args.next().and_then(|v| v.parse().ok()).unwrap_or(big),
             "--batch" => batch = args.next().and_then(|v| v.parse().ok()).unwrap_or(batch),
+            "--threads" => {
+                let list = args.next().unwrap_or_default();
+                thread_counts = list.split(',').filter_map(|v| v.parse().ok()).collect();
+            }
             other => min_ms = other.parse().unwrap_or(min_ms),
         }
     }
     pollster::block_on(async {
         if !gpu_only {
-            trainer::bench::cpu_suite(min_ms, print).await?;
+            trainer::bench::cpu_suite(min_ms, &thread_counts, print).await?;
         }
         match GpuContext::new().await {
             Ok(ctx) => {

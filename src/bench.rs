@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::backend::cpu::gemm::{gemm, MatRef};
+use crate::backend::cpu::threads;
 use crate::backend::ops;
 use crate::clock::now_ms;
 use crate::data::{Dataset, ImageSet};
@@ -29,6 +30,8 @@ pub struct Record {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<String>,
     pub batch: usize,
+    /// CPU threads the kernels ran on (1 for GPU records: the host side is one thread).
+    pub threads: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gflops: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +91,7 @@ pub fn gemm_record(m: usize, k: usize, n: usize, ta: bool, label: &str, min_ms: 
             if ta { " (Aᵀ)" } else { "" }
         )),
         batch: 0,
+        threads: threads::threads(),
         gflops: Some(2.0 * (m * k * n) as f64 * iters as f64 / (ms * 1e6)),
         samples_per_s: None,
         ms_per_iter: ms / iters as f64,
@@ -132,6 +136,7 @@ pub fn conv_record(
             input[0], input[1], input[2], input[3]
         )),
         batch: input[0],
+        threads: threads::threads(),
         gflops: Some(flops * iters as f64 / (ms * 1e6)),
         samples_per_s: None,
         ms_per_iter: ms / iters as f64,
@@ -204,6 +209,7 @@ pub async fn train_record(
         model: Some(preset.name().into()),
         shape: None,
         batch,
+        threads: threads::threads(),
         gflops: None,
         samples_per_s: Some((batch * iters) as f64 / (ms / 1e3)),
         ms_per_iter: ms / iters as f64,
@@ -275,6 +281,7 @@ pub async fn gpu_gemm_record(
         model: None,
         shape: Some(format!("{m}x{k}x{n}")),
         batch: 0,
+        threads: threads::threads(),
         gflops: Some(2.0 * (m * k * n) as f64 * iters as f64 / (ms * 1e6)),
         samples_per_s: None,
         ms_per_iter: ms / iters as f64,
@@ -305,31 +312,74 @@ pub async fn gpu_suite(
     Ok(())
 }
 
-/// The CPU suite: GEMM 256³ and the default CNN's and MLP's products as plain matrices,
-/// the default CNN's convolutions as the kernels training uses, then training throughput of
-/// the default CNN and the MLP at batch 64. Calls `emit` with each record as it completes.
-pub async fn cpu_suite(min_ms: f64, mut emit: impl FnMut(&Record)) -> Result<()> {
-    emit(&gemm_record(256, 256, 256, false, "", min_ms));
-    for (m, k, n, ta, label) in default_cnn_gemm_shapes()
-        .into_iter()
-        .chain(mlp_gemm_shapes())
-    {
-        emit(&gemm_record(m, k, n, ta, label, min_ms));
-    }
-    for (input, out_c, passes) in [
-        ([64, 28, 28, 1], 8, &["forward", "weight grad"][..]),
-        (
-            [64, 12, 12, 8],
-            16,
-            &["forward", "weight grad", "input grad"][..],
-        ),
-    ] {
-        for pass in passes {
-            emit(&conv_record(input, 5, out_c, pass, min_ms));
+/// Training throughput of the default CNN and the MLP at batch 64 on the CPU, at each of
+/// `thread_counts` in turn (a list like 1, 2, 1, 2 takes ratios on a machine whose speed
+/// drifts). Leaves one thread set.
+pub async fn cpu_training_suite(
+    min_ms: f64,
+    thread_counts: &[usize],
+    mut emit: impl FnMut(&Record),
+) -> Result<()> {
+    for &n in thread_counts {
+        if threads::set_threads(n) != n {
+            continue;
+        }
+        for preset in [Preset::DefaultCnn, Preset::Mlp] {
+            emit(&train_record(preset, 64, &Device::Cpu, min_ms * 2.0).await?);
         }
     }
-    for preset in [Preset::DefaultCnn, Preset::Mlp] {
-        emit(&train_record(preset, 64, &Device::Cpu, min_ms * 2.0).await?);
+    threads::set_threads(1);
+    Ok(())
+}
+
+/// The thread counts the CPU suite runs with: 1, 2, then doubling up to the machine's
+/// `available` threads, and `available` itself.
+pub fn thread_counts(available: usize) -> Vec<usize> {
+    let mut counts: Vec<usize> = std::iter::successors(Some(1), |n| Some(n * 2))
+        .take_while(|&n| n <= available.max(1))
+        .collect();
+    if *counts.last().unwrap_or(&1) != available && available > 1 {
+        counts.push(available);
     }
+    counts
+}
+
+/// The CPU suite at each of `thread_counts`: GEMM 256³ and the default CNN's and MLP's
+/// products as plain matrices, the default CNN's convolutions as the kernels training uses,
+/// then training throughput of the default CNN and the MLP at batch 64. Each record names
+/// its `threads`. Calls `emit` with each record as it completes; leaves one thread set.
+pub async fn cpu_suite(
+    min_ms: f64,
+    thread_counts: &[usize],
+    mut emit: impl FnMut(&Record),
+) -> Result<()> {
+    for &n in thread_counts {
+        if threads::set_threads(n) != n {
+            continue;
+        }
+        emit(&gemm_record(256, 256, 256, false, "", min_ms));
+        for (m, k, n, ta, label) in default_cnn_gemm_shapes()
+            .into_iter()
+            .chain(mlp_gemm_shapes())
+        {
+            emit(&gemm_record(m, k, n, ta, label, min_ms));
+        }
+        for (input, out_c, passes) in [
+            ([64, 28, 28, 1], 8, &["forward", "weight grad"][..]),
+            (
+                [64, 12, 12, 8],
+                16,
+                &["forward", "weight grad", "input grad"][..],
+            ),
+        ] {
+            for pass in passes {
+                emit(&conv_record(input, 5, out_c, pass, min_ms));
+            }
+        }
+        for preset in [Preset::DefaultCnn, Preset::Mlp] {
+            emit(&train_record(preset, 64, &Device::Cpu, min_ms * 2.0).await?);
+        }
+    }
+    threads::set_threads(1);
     Ok(())
 }

@@ -14,7 +14,7 @@ fn print(r: &trainer::bench::Record) {
 
 #[wasm_bindgen_test]
 async fn cpu_suite_in_the_browser() {
-    trainer::bench::cpu_suite(1500.0, print)
+    trainer::bench::cpu_suite(1500.0, &[1], print)
         .await
         .expect("benchmarks run");
 }
