@@ -1,5 +1,7 @@
 // A static file server for dist/ on loopback, for the end-to-end tests and benchmarks.
 // Files are sent as they are (no Content-Encoding), so the app sees real byte counts.
+// Like `make serve`, it sends the headers that make the page cross-origin isolated (so it
+// may use wasm threads), unless `{ isolated: false }`.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -16,14 +18,27 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `root` on 127.0.0.1 at `port` (0 = any free port); resolves to { server, url }. */
-export function serve(root, port = 0) {
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/**
+ * Serves `root` on 127.0.0.1 at `port` (0 = any free port); resolves to { server, url }.
+ * `pages` adds documents that are not files: { '/path': html }.
+ */
+export function serve(root, port = 0, { isolated = true, pages = {} } = {}) {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     let file = normalize(join(base, path));
     if (!file.startsWith(base)) {
       res.writeHead(403).end();
+      return;
+    }
+    if (pages[path] !== undefined) {
+      res.writeHead(200, { 'Content-Type': TYPES['.html'], ...(isolated ? ISOLATION : {}) });
+      res.end(pages[path]);
       return;
     }
     try {
@@ -33,6 +48,7 @@ export function serve(root, port = 0) {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': body.length,
         'Cache-Control': 'no-cache',
+        ...(isolated ? ISOLATION : {}),
       });
       res.end(body);
     } catch {

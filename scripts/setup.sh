@@ -29,6 +29,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The standard library's source, from which the threaded worker rebuilds std with atomics
+# (scripts/build-threads.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  step "rustup component add rust-src"
+  rustup component add rust-src
+fi
+
 # Trunk, at the version known to build with this toolchain.
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   step "cargo install trunk $TRUNK_VERSION (about 10 minutes on 2 cores)"

@@ -2,6 +2,10 @@
 //! the training loop. Everything outside `app` and `worker` compiles natively and to wasm32,
 //! so the same code is tested with `cargo test` and runs in the browser.
 
+// The threaded worker build (scripts/build-threads.sh, nightly features through
+// RUSTC_BOOTSTRAP like its -Z build-std) waits and wakes with wasm's atomic instructions.
+#![cfg_attr(target_feature = "atomics", feature(stdarch_wasm_atomic_wait))]
+
 pub mod backend;
 pub mod bench;
 pub mod clock;
@@ -20,7 +24,8 @@ pub mod train;
 pub mod ui;
 pub mod worker;
 
-#[cfg(target_arch = "wasm32")]
+/// The page; the threaded build is only ever the worker.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub mod app;
 
 pub use error::{Error, Result};

@@ -20,13 +20,14 @@ thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
 }
 
-/// Starts the worker (Trunk builds it as `worker.js` + `worker_bg.wasm` with a loader shim).
+/// Starts the worker (Trunk builds it as `worker.js` + `worker_bg.wasm` with a loader shim;
+/// scripts/build-threads.sh the threaded `worker_mt*`, started when the page is isolated).
 /// Once ready it is asked for a dataset (see [`supervisor::ready`]); if it dies, the
 /// supervisor starts another.
 pub fn spawn(datasets: DatasetState, train: TrainState) {
     let generation = supervisor::generation();
     let options = WorkerOptions::new();
-    let worker = match Worker::new_with_options("./worker_loader.js", &options) {
+    let worker = match Worker::new_with_options(super::threads::worker_script(), &options) {
         Ok(w) => w,
         Err(e) => {
             datasets
@@ -235,7 +236,21 @@ fn report_memory(wasm_bytes: u64, heap_bytes: u64, gpu_buffers: u64, gpu_bytes: 
 
 fn apply(event: Event, datasets: DatasetState, train: TrainState) {
     match event {
-        Event::Ready => supervisor::ready(datasets),
+        Event::Ready => {
+            super::threads::ask(train);
+            supervisor::ready(datasets)
+        }
+        // Answers to the benchmark hook, which scripts/bench-threads.mjs asks its own worker.
+        Event::BenchRecord(_) | Event::BenchDone { .. } => {}
+        Event::Threads {
+            running,
+            most,
+            threaded,
+        } => train.threads.set(Some(super::threads::CpuThreads {
+            running,
+            most,
+            threaded,
+        })),
         Event::Progress {
             what,
             received,

@@ -18,6 +18,7 @@ mod state;
 mod supervisor;
 mod tabs;
 mod test_gallery;
+mod threads;
 mod train_panel;
 mod url_state;
 mod watch;

@@ -187,6 +187,9 @@ pub struct TrainState {
     /// Save a snapshot every this many epochs (0: never), and the snapshots stored.
     pub snapshot_every: RwSignal<usize>,
     pub snapshots: RwSignal<Vec<super::snapshots::SnapshotInfo>>,
+    /// CPU threads the learner asks for (all cores unless changed) and what the worker runs.
+    pub threads_wanted: RwSignal<usize>,
+    pub threads: RwSignal<Option<super::threads::CpuThreads>>,
 }
 
 impl TrainState {
@@ -216,6 +219,8 @@ impl TrainState {
             labs: LabKind::ALL.map(|_| LabState::new()),
             snapshot_every: RwSignal::new(1),
             snapshots: RwSignal::new(Vec::new()),
+            threads_wanted: RwSignal::new(super::threads::cores()),
+            threads: RwSignal::new(None),
         }
     }
 

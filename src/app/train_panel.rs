@@ -201,6 +201,7 @@ pub fn RunControls() -> impl IntoView {
             </span>
             <span data-testid="time-left" title="Time the rest of the run will take at this speed">{move || remaining().map(|r| format!("{r} left"))}</span>
             <BackendChoice/>
+            <super::threads::ThreadsChoice/>
             <span class="muted" data-testid="device" title="Where the network is trained">{move || state.device.get().map(|d| format!("Training on {d}"))}</span>
         </div>
     }
@@ -243,6 +244,9 @@ pub fn RunMessages() -> impl IntoView {
                 <p class="notice" data-testid="no-webgpu">
                     "This browser has no WebGPU (navigator.gpu is missing), so training runs on the CPU."
                 </p>
+            })}
+            {(!super::threads::isolated()).then(|| view! {
+                <p class="muted" data-testid="threads-reason">{super::threads::NOT_ISOLATED}</p>
             })}
             {move || why_not().map(|w| view! { <p class="muted" data-testid="train-blocked">{w}</p> })}
             {move || state.backend_reason.get().map(|r| view! { <p class="muted" data-testid="backend-reason">{r}</p> })}

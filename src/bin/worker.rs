@@ -2,7 +2,10 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    trainer::worker::start();
+    // A CPU helper instantiates this module too; it only runs kernel parts.
+    if !trainer::worker::threads::is_helper() {
+        trainer::worker::start();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -11,6 +11,8 @@ mod fetch;
 mod runtime;
 #[cfg(target_arch = "wasm32")]
 mod session;
+#[cfg(target_arch = "wasm32")]
+pub mod threads;
 
 #[cfg(target_arch = "wasm32")]
 pub use runtime::{start, wasm_memory_bytes};

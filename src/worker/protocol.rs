@@ -78,6 +78,20 @@ pub enum Request {
     Crash,
     /// Report the worker's memory (the soak test samples it every epoch).
     Memory,
+    /// Run the CPU kernels on this many threads (the threaded worker starts helpers as
+    /// needed; the other has one). Answered by `Event::Threads`, again whenever a helper joins.
+    SetThreads {
+        threads: usize,
+    },
+    /// Benchmark hook (`scripts/bench-threads.mjs`): the CPU suite of `bench.rs` at each
+    /// thread count (only its training figures if `training_only`), once that many threads
+    /// run; answered by `BenchRecord`s, then `BenchDone`.
+    Bench {
+        threads: Vec<usize>,
+        min_ms: f64,
+        #[serde(default)]
+        training_only: bool,
+    },
     /// Send the current model as a model file.
     SaveModel,
     /// Send the current model's inference graph as an ONNX file.
@@ -194,6 +208,19 @@ pub enum Event {
     /// The worker panicked (its last message: the page replaces it by a new one).
     Crashed {
         message: String,
+    },
+    /// The CPU threads: how many run the kernels now, and the most this worker can run
+    /// (helpers that have started, plus its own thread). `threaded`: the build can have more.
+    Threads {
+        running: usize,
+        most: usize,
+        threaded: bool,
+    },
+    /// One benchmark record, as the JSON line `make bench` prints.
+    BenchRecord(String),
+    /// The benchmark ended (with the reason if it failed).
+    BenchDone {
+        error: Option<String>,
     },
     /// Auto chose a backend by timing the model on each; the reason gives both figures.
     BackendChosen {

@@ -105,8 +105,51 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, inbox: &Inbox) {
             loaded(parsed, inbox)
         }
         Request::Crash => panic!("the test hook asked the worker to crash"),
+        Request::Bench {
+            threads,
+            min_ms,
+            training_only,
+        } => bench(threads, min_ms, training_only).await,
+        Request::SetThreads { threads } => {
+            super::threads::request(threads, post_threads);
+            post_threads();
+        }
         request => inbox.submit(Command::Page(request, buffers)),
     }
+}
+
+/// The CPU benchmark suite at each thread count (skipping counts that cannot run here),
+/// after waiting up to 10 s for the helpers to start.
+async fn bench(counts: Vec<usize>, min_ms: f64, training_only: bool) {
+    let most = counts.iter().copied().max().unwrap_or(1);
+    super::threads::request(most, || {});
+    let start = now_ms();
+    while super::threads::counts().1 < most && now_ms() - start < 10_000.0 {
+        super::threads::pause_ms(50).await;
+    }
+    let emit = |r: &crate::bench::Record| {
+        post(&Event::BenchRecord(
+            serde_json::to_string(r).expect("records serialise"),
+        ))
+    };
+    let result = if training_only {
+        crate::bench::cpu_training_suite(min_ms, &counts, emit).await
+    } else {
+        crate::bench::cpu_suite(min_ms, &counts, emit).await
+    };
+    post(&Event::BenchDone {
+        error: result.err().map(|e| e.to_string()),
+    });
+}
+
+/// Tells the page how many CPU threads run.
+fn post_threads() {
+    let (running, most) = super::threads::counts();
+    post(&Event::Threads {
+        running,
+        most,
+        threaded: super::threads::THREADED,
+    });
 }
 
 /// The size of this instance's wasm linear memory (it only grows).

@@ -217,7 +217,11 @@ impl Session {
                 });
             }
             // The runtime's own: loading runs beside the session, and a crash is at once.
-            Request::LoadBuiltin(_) | Request::LoadFiles { .. } | Request::Crash => {}
+            Request::LoadBuiltin(_)
+            | Request::LoadFiles { .. }
+            | Request::Crash
+            | Request::SetThreads { .. }
+            | Request::Bench { .. } => {}
         }
     }
 
