@@ -317,7 +317,7 @@ const MIN_PART_WORK: usize = 1 << 16;
 /// 16 micro-tiles) and a long k, and then by the shape alone.
 pub fn k_parts(m: usize, k: usize) -> usize {
     if m.div_ceil(MR) < 16 && k >= 8 * KC {
-        (k / (4 * KC)).min(8)
+        (k / (2 * KC)).min(16)
     } else {
         1
     }

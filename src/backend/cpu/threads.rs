@@ -350,10 +350,15 @@ pub fn for_each_chunk<T: Send>(out: &mut [T], chunk: usize, f: impl Fn(usize, &m
 /// Fewest elements (or multiply-adds) a part of an element-wise kernel is given.
 const MIN_CHUNK: usize = 1 << 14;
 
-/// Elements per part of an element-wise kernel over `len` elements: about two parts per
-/// thread, none smaller than [`MIN_CHUNK`]. Element-wise results do not depend on it.
+/// Parts per thread, where the work allows: more than one, so that a thread the system
+/// holds up for a while leaves its share to the others.
+const PARTS_PER_THREAD: usize = 8;
+
+/// Elements per part of an element-wise kernel over `len` elements: about
+/// [`PARTS_PER_THREAD`] parts per thread, none smaller than [`MIN_CHUNK`]. Element-wise
+/// results do not depend on it.
 pub fn chunk_len(len: usize) -> usize {
-    len.div_ceil(threads() * 2).max(MIN_CHUNK)
+    len.div_ceil(threads() * PARTS_PER_THREAD).max(MIN_CHUNK)
 }
 
 /// Runs `f(images, out_part)` over groups of the batch's images, where `out` holds
