@@ -26,16 +26,28 @@ const SPIN_MS: f64 = 2.0;
 
 type Job<'a> = &'a (dyn Fn(usize) + Sync);
 
+/// A value on a cache line of its own: the words one thread spins on are not the words the
+/// others write (in wasm a spin has no `pause`, so a shared line would bounce constantly).
+#[repr(align(64))]
+struct Line<T>(T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 struct Team {
     /// The job's generation (bits 48–63), its number of parts (24–47) and the next
     /// unclaimed part (0–23). A successful compare-and-swap on it claims that part of the
     /// job that is current, whoever reads it late.
-    state: AtomicU64,
+    state: Line<AtomicU64>,
     /// Bumped with every new job; helpers sleep on it.
-    generation: AtomicU32,
+    generation: Line<AtomicU32>,
     /// Points at the current job (a `&dyn Fn` on the caller's stack).
     job: AtomicPtr<()>,
-    done: AtomicUsize,
+    done: Line<AtomicUsize>,
     /// Threads that take part, the caller included.
     active: AtomicUsize,
     /// Helpers started (and so able to take part).
@@ -45,21 +57,21 @@ struct Team {
     /// kernel) runs its parts itself.
     busy: AtomicBool,
     /// Parts run by helpers since the start: tests check the team really shared the work.
-    helper_parts: AtomicU64,
+    helper_parts: Line<AtomicU64>,
     /// Helpers asleep (or about to be): only then does a new job wake anyone.
     sleepers: AtomicUsize,
 }
 
 static TEAM: Team = Team {
-    state: AtomicU64::new(0),
-    generation: AtomicU32::new(0),
+    state: Line(AtomicU64::new(0)),
+    generation: Line(AtomicU32::new(0)),
     job: AtomicPtr::new(std::ptr::null_mut()),
-    done: AtomicUsize::new(0),
+    done: Line(AtomicUsize::new(0)),
     active: AtomicUsize::new(1),
     helpers: AtomicUsize::new(0),
     panicked: AtomicBool::new(false),
     busy: AtomicBool::new(false),
-    helper_parts: AtomicU64::new(0),
+    helper_parts: Line(AtomicU64::new(0)),
     sleepers: AtomicUsize::new(0),
 };
 
