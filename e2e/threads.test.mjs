@@ -72,6 +72,7 @@ test('isolated: the threaded worker runs every core, and 1, 2 and 3 threads give
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   const running = (n) => page.waitForFunction((n) => document.querySelector('[data-testid="cpu-threads"]')?.textContent === `${n} running`, n, { timeout: 60_000 });
   await running(cores);
+  assert.equal(await page.getByTestId('cfg-threads').inputValue(), String(cores));
   assert.equal(await page.getByTestId('threads-reason').count(), 0);
   const files = [];
   for (const n of [1, 2, 3]) {
@@ -99,6 +100,7 @@ test('not isolated: one thread, and the page says why', async () => {
   await page.waitForFunction(() => document.querySelector('[data-testid="cpu-threads"]')?.textContent === '1 running', null, { timeout: 60_000 });
   assert.match(await page.getByTestId('threads-reason').textContent(), /^The CPU trains on 1 thread: this page is not cross-origin isolated/);
   assert.equal(await page.getByTestId('cfg-threads').isDisabled(), true);
+  assert.equal(await page.getByTestId('cfg-threads').inputValue(), '1');
   const { bytes } = await trainAndDownload(page);
   assert.ok(bytes.length > 0);
   await screenshot(page, 'threads-not-isolated');

@@ -42,7 +42,7 @@ pub fn cores() -> usize {
 /// Why the CPU trains on one thread here, when the page is not isolated.
 pub const NOT_ISOLATED: &str = "The CPU trains on 1 thread: this page is not cross-origin isolated \
 (its server sends no Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers), so the \
-browser gives it no shared memory for threads. `make serve` sends them; see the README for other hosts.";
+browser gives it no shared memory for threads. make serve sends them; the README says how for other hosts.";
 
 /// Asks the worker for the learner's number of threads (on start and on every change).
 pub fn ask(state: TrainState) {
@@ -67,7 +67,8 @@ pub fn ThreadsChoice() -> impl IntoView {
         <label class="field" title=format!("CPU threads the kernels run on (this machine has {cores} logical cores; more is allowed but slower); the result is the same bit for bit with any number")>"threads"
             <input type="number" min="1" max=max.to_string() data-testid="cfg-threads"
                 disabled=move || busy() || !isolated()
-                prop:value=move || state.threads_wanted.get().to_string()
+                // Not isolated, the one thread there is, not what cannot be had.
+                prop:value=move || if isolated() { state.threads_wanted.get().to_string() } else { "1".into() }
                 on:change=move |e| {
                     if let Ok(n) = event_target_value(&e).parse::<usize>() {
                         state.threads_wanted.set(n.clamp(1, max));
