@@ -376,10 +376,7 @@ pub async fn cpu_suite(
                 emit(&conv_record(input, 5, out_c, pass, min_ms));
             }
         }
-        for preset in [Preset::DefaultCnn, Preset::Mlp] {
-            emit(&train_record(preset, 64, &Device::Cpu, min_ms * 2.0).await?);
-        }
+        cpu_training_suite(min_ms, &[n], &mut emit).await?;
     }
-    threads::set_threads(1);
     Ok(())
 }
