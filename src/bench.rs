@@ -172,6 +172,8 @@ pub fn synthetic_dataset(n: usize, seed: u64) -> Dataset {
     let mut set = || ImageSet {
         rows: 28,
         cols: 28,
+        channels: 1,
+        classes: 10,
         images: (0..n * 784).map(|_| rng.below(256) as u8).collect(),
         labels: (0..n).map(|_| rng.below(10) as u8).collect(),
     };

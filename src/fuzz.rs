@@ -273,6 +273,8 @@ pub fn onnx(data: &[u8]) {
         } else {
             Vec::new()
         },
+        channel_mean: Vec::new(),
+        channel_std: Vec::new(),
     };
     let optimizer = c.coin().then(|| OptimizerState {
         steps: u64::from(c.byte()),

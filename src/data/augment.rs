@@ -2,7 +2,8 @@
 //! still recognise the digit (or garment) through. All randomness comes from a generator
 //! the trainer seeds per batch, so a run is reproducible.
 //!
-//! Images are greyscale in [0, 1], row-major, one channel.
+//! Images are in [0, 1], row-major, the channels of a pixel together (HWC): one channel
+//! for greyscale, three for colour. The geometric changes move every channel alike.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,10 @@ pub struct Augmentation {
     /// Mirror top–bottom with probability ½. Also wrong for digits.
     #[serde(default)]
     pub vflip: bool,
+    /// Colour jitter of strength s: brightness, contrast and (for colour images) saturation
+    /// each scaled by a random factor in [1 − s, 1 + s], as torchvision's `ColorJitter`.
+    #[serde(default)]
+    pub colour_jitter: f32,
 }
 
 /// One image's augmentation, drawn by [`Augmentation::sample`]. Applying it is deterministic
@@ -55,6 +60,8 @@ pub struct ImageAugment {
     pub invert: bool,
     pub noise_std: f32,
     pub noise_key: u32,
+    /// Colour jitter: (brightness, contrast, saturation) factors.
+    pub jitter: Option<(f32, f32, f32)>,
 }
 
 impl Augmentation {
@@ -83,6 +90,7 @@ impl Augmentation {
             1.0,
         )?;
         in_range("augmentation: blur probability", self.blur_prob, 0.0, 1.0)?;
+        in_range("augmentation: colour jitter", self.colour_jitter, 0.0, 1.0)?;
         in_range(
             "augmentation: inversion probability",
             self.invert_prob,
@@ -123,18 +131,57 @@ impl Augmentation {
             a.noise_std = self.noise_std;
             a.noise_key = rng.next_u32();
         }
+        // Drawn last, so the other changes of a seed are the same with or without it.
+        if self.colour_jitter > 0.0 {
+            let s = self.colour_jitter;
+            let mut factor = || 1.0 + rng.range(-s, s);
+            a.jitter = Some((factor(), factor(), factor()));
+        }
         a
     }
 
-    /// Draws and applies an augmentation to one `rows × cols` image in place.
+    /// Draws and applies an augmentation to one greyscale `rows × cols` image in place.
     pub fn apply(&self, image: &mut [f32], rows: usize, cols: usize, rng: &mut Rng) {
-        self.sample(rows, cols, rng).apply(image, rows, cols);
+        self.sample(rows, cols, rng).apply(image, rows, cols, 1);
     }
 }
 
 impl ImageAugment {
-    /// Applies it in place: warp, flips, blur, erasing, inversion, noise, in that order.
-    pub fn apply(&self, image: &mut [f32], rows: usize, cols: usize) {
+    /// Applies it in place to a `rows × cols × channels` image: warp, flips, blur, erasing
+    /// (each channel alike), inversion, colour jitter, noise, in that order.
+    pub fn apply(&self, image: &mut [f32], rows: usize, cols: usize, channels: usize) {
+        if channels == 1 {
+            self.spatial(image, rows, cols);
+        } else {
+            let mut plane = vec![0.0; rows * cols];
+            for c in 0..channels {
+                for (p, pixel) in plane.iter_mut().zip(image.chunks_exact(channels)) {
+                    *p = pixel[c];
+                }
+                self.spatial(&mut plane, rows, cols);
+                for (pixel, p) in image.chunks_exact_mut(channels).zip(&plane) {
+                    pixel[c] = *p;
+                }
+            }
+        }
+        if self.invert {
+            image.iter_mut().for_each(|p| *p = 1.0 - *p);
+        }
+        if let Some(factors) = self.jitter {
+            for pixel in image.chunks_exact_mut(channels) {
+                jitter(pixel, factors);
+            }
+        }
+        if self.noise_std > 0.0 {
+            for (i, p) in image.iter_mut().enumerate() {
+                let n = hash_normal(self.noise_key, i as u32);
+                *p = (*p + self.noise_std * n).clamp(0.0, 1.0);
+            }
+        }
+    }
+
+    /// The changes that move pixels, on one channel's plane.
+    fn spatial(&self, image: &mut [f32], rows: usize, cols: usize) {
         if let Some((c, s, dx, dy)) = self.warp {
             warp(image, rows, cols, c, s, dx, dy);
         }
@@ -158,15 +205,28 @@ impl ImageAugment {
                 image[y * cols + left..y * cols + left + w].fill(0.0);
             }
         }
-        if self.invert {
-            image.iter_mut().for_each(|p| *p = 1.0 - *p);
+    }
+}
+
+/// Colour jitter of one pixel's channels: brightness scales, contrast stretches about ½,
+/// saturation moves each channel from the pixel's grey (their mean); then clamps to [0, 1].
+/// `shaders/data/gather_batch.wgsl::jittered` does the same arithmetic in the same order.
+fn jitter(pixel: &mut [f32], (brightness, contrast, saturation): (f32, f32, f32)) {
+    for p in pixel.iter_mut() {
+        *p = (*p * brightness - 0.5) * contrast + 0.5;
+    }
+    if pixel.len() > 1 {
+        let mut sum = 0.0;
+        for p in pixel.iter() {
+            sum += *p;
         }
-        if self.noise_std > 0.0 {
-            for (i, p) in image.iter_mut().enumerate() {
-                let n = hash_normal(self.noise_key, i as u32);
-                *p = (*p + self.noise_std * n).clamp(0.0, 1.0);
-            }
+        let grey = sum / pixel.len() as f32;
+        for p in pixel.iter_mut() {
+            *p = grey + (*p - grey) * saturation;
         }
+    }
+    for p in pixel.iter_mut() {
+        *p = p.clamp(0.0, 1.0);
     }
 }
 

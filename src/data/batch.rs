@@ -3,11 +3,12 @@
 
 use super::augment::ImageAugment;
 use super::normalize::Normalizer;
-use super::{ImageSet, NUM_CLASSES};
+use super::ImageSet;
 use crate::backend::cpu::threads;
 use crate::tensor::Tensor;
 
-/// A batch ready for the model: inputs `[B, rows, cols, 1]`, one-hot targets `[B, 10]`,
+/// A batch ready for the model: inputs `[B, rows, cols, channels]`, one-hot targets
+/// `[B, classes]`,
 /// and the labels and dataset indices they came from.
 #[derive(Debug, Clone)]
 pub struct Batch {
@@ -34,16 +35,16 @@ pub fn make_batch(
                 *d = p as f32 * (1.0 / 255.0);
             }
             if let Some(a) = augments.and_then(|a| a.get(n)) {
-                a.apply(dst, set.rows, set.cols);
+                a.apply(dst, set.rows, set.cols, set.channels);
             }
             normalizer.apply(dst);
         }
     });
     let labels: Vec<u8> = indices.iter().map(|&i| set.labels[i as usize]).collect();
     Batch {
-        inputs: Tensor::from_vec([indices.len(), set.rows, set.cols, 1], pixels)
+        inputs: Tensor::from_vec([indices.len(), set.rows, set.cols, set.channels], pixels)
             .expect("length matches shape"),
-        targets: one_hot(&labels, NUM_CLASSES),
+        targets: one_hot(&labels, set.classes),
         labels,
         indices: indices.to_vec(),
     }

@@ -1,5 +1,6 @@
-//! A labelled image dataset: a training split and a test split of equally sized greyscale
-//! images, assembled from IDX files (built in, or the user's own) and checked for agreement.
+//! A labelled image dataset: a training split and a test split of equally sized images
+//! (greyscale or colour), assembled from IDX files (built in, or the user's own) or from a
+//! folder of images (`data::folder`), and checked for agreement.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,14 +8,26 @@ use super::gzip::{decode_maybe_gzip, MAX_INFLATED};
 use super::idx::{self, IdxKind};
 use crate::error::{Error, Result};
 
-/// Every dataset the app trains on has ten classes (one output unit each).
+/// The built-in sets (and IDX files) have ten classes (one output unit each).
 pub const NUM_CLASSES: usize = 10;
 
-/// Images and their labels, `len × rows × cols` bytes, row-major, 0 = background.
+/// A dataset has at least two classes: one output unit each.
+pub const MIN_CLASSES: usize = 2;
+
+/// And at most a hundred (a label is a byte; a confusion matrix stays readable).
+pub const MAX_CLASSES: usize = 100;
+
+/// Images and their labels, `len × rows × cols × channels` bytes, row-major with the
+/// channels of a pixel together (HWC, as the model's input), 0 = dark. Labels are below
+/// `classes`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageSet {
     pub rows: usize,
     pub cols: usize,
+    /// 1 (grey) or 3 (RGB).
+    pub channels: usize,
+    /// Number of classes labels index (every label is below it).
+    pub classes: usize,
     pub images: Vec<u8>,
     pub labels: Vec<u8>,
 }
@@ -37,9 +50,20 @@ impl ImageSet {
         Ok(ImageSet {
             rows: images.rows,
             cols: images.cols,
+            channels: 1,
+            classes: NUM_CLASSES,
             images: images.pixels,
             labels: labels.labels,
         })
+    }
+
+    /// A set with no image, of this set's image shape and classes.
+    pub fn empty_like(&self) -> ImageSet {
+        ImageSet {
+            images: Vec::new(),
+            labels: Vec::new(),
+            ..*self
+        }
     }
 
     /// Number of images.
@@ -52,9 +76,14 @@ impl ImageSet {
         self.labels.is_empty()
     }
 
-    /// Pixels per image.
+    /// Bytes per image: pixels × channels.
     pub fn image_size(&self) -> usize {
-        self.rows * self.cols
+        self.rows * self.cols * self.channels
+    }
+
+    /// The shape of one image as the model takes it: `[rows, cols, channels]`.
+    pub fn shape(&self) -> [usize; 3] {
+        [self.rows, self.cols, self.channels]
     }
 
     /// The pixels of image `i`.
@@ -65,7 +94,7 @@ impl ImageSet {
 
     /// Indices of the first `k` images of each class, class by class (fewer if a class is short).
     pub fn first_of_each_class(&self, k: usize) -> Vec<usize> {
-        let mut picked: Vec<Vec<usize>> = vec![Vec::new(); NUM_CLASSES];
+        let mut picked: Vec<Vec<usize>> = vec![Vec::new(); self.classes];
         for (i, &l) in self.labels.iter().enumerate() {
             let class = &mut picked[l as usize];
             if class.len() < k {
@@ -77,7 +106,7 @@ impl ImageSet {
 
     /// How many images each class has.
     pub fn class_counts(&self) -> Vec<usize> {
-        let mut counts = vec![0; NUM_CLASSES];
+        let mut counts = vec![0; self.classes];
         for &l in &self.labels {
             counts[l as usize] += 1;
         }
@@ -101,13 +130,28 @@ pub struct DatasetSummary {
     pub class_names: Vec<String>,
     pub rows: usize,
     pub cols: usize,
+    /// 1 (grey) or 3 (RGB).
+    #[serde(default = "one")]
+    pub channels: usize,
+    /// The learner's own photos (0 is black), not ink on paper (0 is the background).
+    #[serde(default)]
+    pub photos: bool,
     pub train_count: usize,
     pub test_count: usize,
     pub train_class_counts: Vec<usize>,
     pub test_class_counts: Vec<usize>,
 }
 
+fn one() -> usize {
+    1
+}
+
 impl Dataset {
+    /// Number of classes (one output unit each).
+    pub fn classes(&self) -> usize {
+        self.class_names.len()
+    }
+
     /// Counts per split and per class.
     pub fn summary(&self) -> DatasetSummary {
         DatasetSummary {
@@ -115,6 +159,8 @@ impl Dataset {
             class_names: self.class_names.clone(),
             rows: self.train.rows,
             cols: self.train.cols,
+            channels: self.train.channels,
+            photos: false,
             train_count: self.train.len(),
             test_count: self.test.len(),
             train_class_counts: self.train.class_counts(),
@@ -233,7 +279,7 @@ pub fn assemble_files(name: &str, files: Vec<(String, Vec<u8>)>) -> Result<Datas
     let [train_images, train_labels, test_images, test_labels] = roles;
     let train = parse_pair(train_images, train_labels, "training")?
         .ok_or_else(|| Error::Dataset(missing_message("training")))?;
-    let test = parse_pair(test_images, test_labels, "test")?.unwrap_or_default();
+    let test = parse_pair(test_images, test_labels, "test")?.unwrap_or_else(|| train.empty_like());
     if !test.is_empty() && (test.rows, test.cols) != (train.rows, train.cols) {
         return Err(Error::Dataset(format!(
             "training images are {}×{} but test images are {}×{}: both splits need one size",

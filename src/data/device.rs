@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::augment::ImageAugment;
 use super::batch::Batch;
 use super::normalize::{Normalization, Normalizer};
-use super::{ImageSet, NUM_CLASSES};
+use super::ImageSet;
 use crate::backend::webgpu::ops::{self as gpu, AugParams, GatherParams};
 use crate::backend::webgpu::GpuContext;
 use crate::error::Result;
@@ -18,11 +18,14 @@ pub struct DeviceImages {
     ctx: Arc<GpuContext>,
     rows: usize,
     cols: usize,
+    channels: usize,
+    classes: usize,
     /// Bytes per image, rounded up to a whole u32.
     stride: usize,
     images: Tensor,
     labels: Tensor,
-    /// The per-pixel mean for `SubtractMeanImage` (one zero otherwise).
+    /// The per-pixel mean for `SubtractMeanImage`; for colour images with a pixel-wise
+    /// normalisation, each channel's mean then each channel's 1 / std; one zero otherwise.
     mean_image: Tensor,
     normalizer: Normalizer,
 }
@@ -53,12 +56,19 @@ impl DeviceImages {
             .collect();
         let mean_image = match normalizer.kind {
             Normalization::SubtractMeanImage => normalizer.mean_image.clone(),
+            _ if set.channels > 1 => {
+                let stats = normalizer.channel_stats();
+                let means = stats.iter().map(|s| s.0);
+                means.chain(stats.iter().map(|s| s.1)).collect()
+            }
             _ => vec![0.0],
         };
         Ok(DeviceImages {
             ctx: ctx.clone(),
             rows: set.rows,
             cols: set.cols,
+            channels: set.channels,
+            classes: set.classes,
             stride,
             images: Tensor::from_vec_on([words.len()], words, &device)?,
             labels: Tensor::from_vec_on([labels.len().max(1)], pad(labels), &device)?,
@@ -80,14 +90,14 @@ impl DeviceImages {
         };
         let aug_floats: Vec<f32> = bytemuck::cast_slice(&augs).to_vec();
         let aug_tensor = Tensor::from_vec_on([aug_floats.len()], aug_floats, &device)?;
-        let inputs = Tensor::scratch_on([n, self.rows, self.cols, 1], &device);
-        let targets = Tensor::scratch_on([n, NUM_CLASSES], &device);
+        let inputs = Tensor::scratch_on([n, self.rows, self.cols, self.channels], &device);
+        let targets = Tensor::scratch_on([n, self.classes], &device);
         let p = GatherParams {
             batch: n as u32,
             rows: self.rows as u32,
             cols: self.cols as u32,
             stride: self.stride as u32,
-            classes: NUM_CLASSES as u32,
+            classes: self.classes as u32,
             normalization: match self.normalizer.kind {
                 Normalization::Scale01 => 0,
                 Normalization::SubtractMeanPixel => 1,
@@ -97,7 +107,8 @@ impl DeviceImages {
             mean: self.normalizer.mean,
             inv_std: 1.0 / self.normalizer.std,
             augment: augments.is_some() as u32,
-            _pad: [0; 3],
+            channels: self.channels as u32,
+            _pad: [0; 2],
         };
         gpu::gather_batch(
             &self.ctx,

@@ -33,43 +33,103 @@ pub struct Normalizer {
     /// Per-pixel training mean (empty unless `SubtractMeanImage`).
     #[serde(default)]
     pub mean_image: Vec<f32>,
+    /// Colour images: each channel's mean and standard deviation, which the pixel-wise
+    /// normalisations use instead of `mean` and `std` (empty for greyscale).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_mean: Vec<f32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_std: Vec<f32>,
 }
 
 impl Normalizer {
-    /// Computes the statistics over the images `indices` of `set`.
+    /// Computes the statistics over the images `indices` of `set`: over all pixels, per
+    /// channel of a colour image, and per pixel for `SubtractMeanImage`.
     pub fn fit(kind: Normalization, set: &ImageSet, indices: &[u32]) -> Normalizer {
         let size = set.image_size();
+        let channels = set.channels.max(1);
         let mut sum_image = vec![0.0f64; size];
         let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
+        let mut channel_sums = vec![(0.0f64, 0.0f64); channels];
         for &i in indices {
-            for (acc, &p) in sum_image.iter_mut().zip(set.image(i as usize)) {
+            for (k, (acc, &p)) in sum_image.iter_mut().zip(set.image(i as usize)).enumerate() {
                 let v = p as f64 / 255.0;
                 *acc += v;
                 sum += v;
                 sum_sq += v * v;
+                if channels > 1 {
+                    let c = &mut channel_sums[k % channels];
+                    c.0 += v;
+                    c.1 += v * v;
+                }
             }
         }
         let count = (indices.len() * size).max(1) as f64;
-        let mean = sum / count;
-        let std = (sum_sq / count - mean * mean).max(0.0).sqrt();
+        let spread = |sum: f64, sum_sq: f64, count: f64| {
+            let mean = sum / count;
+            let std = (sum_sq / count - mean * mean).max(0.0).sqrt();
+            (mean as f32, (std as f32).max(1e-6))
+        };
+        let (mean, std) = spread(sum, sum_sq, count);
+        let per_channel: Vec<(f32, f32)> = if channels > 1 {
+            let count = (indices.len() * size / channels).max(1) as f64;
+            channel_sums
+                .iter()
+                .map(|&(s, q)| spread(s, q, count))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let images = indices.len().max(1) as f64;
         Normalizer {
             kind,
-            mean: mean as f32,
-            std: (std as f32).max(1e-6),
+            mean,
+            std,
             mean_image: if kind == Normalization::SubtractMeanImage {
                 sum_image.iter().map(|s| (s / images) as f32).collect()
             } else {
                 Vec::new()
             },
+            channel_mean: per_channel.iter().map(|c| c.0).collect(),
+            channel_std: per_channel.iter().map(|c| c.1).collect(),
         }
     }
 
-    /// Normalises images already scaled to [0, 1], in place (`pixels` holds whole images).
+    /// The channels a pixel has in the statistics: 1 unless they were fitted per channel.
+    pub fn channels(&self) -> usize {
+        self.channel_mean.len().max(1)
+    }
+
+    /// Each channel's (mean, 1 / std), as the pixel-wise normalisations use them.
+    pub fn channel_stats(&self) -> Vec<(f32, f32)> {
+        if self.channel_mean.is_empty() {
+            vec![(self.mean, 1.0 / self.std)]
+        } else {
+            let stds = self.channel_std.iter();
+            self.channel_mean
+                .iter()
+                .zip(stds)
+                .map(|(&m, &s)| (m, 1.0 / s))
+                .collect()
+        }
+    }
+
+    /// Normalises images already scaled to [0, 1], in place (`pixels` holds whole images,
+    /// the channels of a pixel together).
     pub fn apply(&self, pixels: &mut [f32]) {
+        let stats = self.channel_stats();
         match self.kind {
             Normalization::Scale01 => {}
-            Normalization::SubtractMeanPixel => pixels.iter_mut().for_each(|p| *p -= self.mean),
+            Normalization::SubtractMeanPixel if stats.len() == 1 => {
+                let m = stats[0].0;
+                pixels.iter_mut().for_each(|p| *p -= m);
+            }
+            Normalization::SubtractMeanPixel => {
+                for pixel in pixels.chunks_exact_mut(stats.len()) {
+                    for (p, (m, _)) in pixel.iter_mut().zip(&stats) {
+                        *p -= m;
+                    }
+                }
+            }
             Normalization::SubtractMeanImage => {
                 for image in pixels.chunks_exact_mut(self.mean_image.len()) {
                     for (p, m) in image.iter_mut().zip(&self.mean_image) {
@@ -77,9 +137,16 @@ impl Normalizer {
                     }
                 }
             }
+            Normalization::Standardize if stats.len() == 1 => {
+                let (m, inv) = stats[0];
+                pixels.iter_mut().for_each(|p| *p = (*p - m) * inv);
+            }
             Normalization::Standardize => {
-                let inv = 1.0 / self.std;
-                pixels.iter_mut().for_each(|p| *p = (*p - self.mean) * inv);
+                for pixel in pixels.chunks_exact_mut(stats.len()) {
+                    for (p, (m, inv)) in pixel.iter_mut().zip(&stats) {
+                        *p = (*p - m) * inv;
+                    }
+                }
             }
         }
     }

@@ -107,6 +107,24 @@ fn check_normalizer(n: &Normalizer, input: &[usize]) -> Result<()> {
             )));
         }
     }
+    let channels = input.last().copied().unwrap_or(1);
+    let per_channel = [&n.channel_mean, &n.channel_std];
+    if per_channel
+        .iter()
+        .any(|v| !v.is_empty() && v.len() != channels)
+    {
+        return Err(bad(format!(
+            "its per-channel statistics have {} means and {} deviations but the input {} has \
+             {channels} channels",
+            n.channel_mean.len(),
+            n.channel_std.len(),
+            size::times(input)
+        )));
+    }
+    let usable = |v: &f32| v.is_finite();
+    if !n.channel_mean.iter().all(usable) || !n.channel_std.iter().all(|s| usable(s) && *s > 0.0) {
+        return Err(bad("its per-channel statistics are not usable numbers"));
+    }
     if let Some(i) = n.mean_image.iter().position(|v| !v.is_finite()) {
         return Err(bad(format!(
             "its mean image's value {i} is {} (not a finite number)",

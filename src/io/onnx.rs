@@ -177,10 +177,17 @@ pub fn export(file: &ModelFile) -> Result<Vec<u8>> {
     match n.kind {
         Normalization::Scale01 => {}
         Normalization::SubtractMeanPixel | Normalization::Standardize => {
-            let mean = b.constant("pixel_mean", &[], vec![n.mean]);
+            // Colour: each channel's statistics, a [C] vector broadcast over NHWC.
+            let (means, stds, dims) = if n.channel_mean.is_empty() {
+                (vec![n.mean], vec![n.std], vec![])
+            } else {
+                let c = n.channel_mean.len();
+                (n.channel_mean.clone(), n.channel_std.clone(), vec![c])
+            };
+            let mean = b.constant("pixel_mean", &dims, means);
             b.node("Sub", &[&mean], Vec::new());
             if n.kind == Normalization::Standardize {
-                let std = b.constant("pixel_std", &[], vec![n.std]);
+                let std = b.constant("pixel_std", &dims, stds);
                 b.node("Div", &[&std], Vec::new());
             }
         }

@@ -1,4 +1,5 @@
-//! Ready-made architectures for 28×28 greyscale images and 10 classes.
+//! Ready-made architectures, for 28×28 greyscale images and 10 classes (MNIST) or for any
+//! image size, channels and classes of the learner's own images.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,9 @@ pub enum Preset {
     ShallowWide,
     /// Two conv blocks with batch norm, then dropout before and after a hidden dense layer.
     CnnBnDropout,
+    /// Three blocks of 3×3 convolutions (16, 32, 64 filters, same padding) each halved by
+    /// max-pooling: for colour photos (32×32×3 and up).
+    ColourCnn,
 }
 
 fn conv(filters: usize, k: usize, padding: Padding) -> LayerSpec {
@@ -63,13 +67,14 @@ fn batch_norm() -> LayerSpec {
 }
 
 impl Preset {
-    pub const ALL: [Preset; 6] = [
+    pub const ALL: [Preset; 7] = [
         Preset::DefaultCnn,
         Preset::Mlp,
         Preset::Lenet5,
         Preset::DeepNarrow,
         Preset::ShallowWide,
         Preset::CnnBnDropout,
+        Preset::ColourCnn,
     ];
 
     pub fn name(self) -> &'static str {
@@ -80,13 +85,35 @@ impl Preset {
             Preset::DeepNarrow => "Deep and narrow MLP",
             Preset::ShallowWide => "Shallow and wide MLP",
             Preset::CnnBnDropout => "CNN with batch norm and dropout",
+            Preset::ColourCnn => "Colour CNN",
         }
     }
 
-    /// The architecture for inputs of `[28, 28, 1]`.
+    /// The preset `model` is, for its input shape and number of outputs, if any.
+    pub fn of(model: &ModelSpec) -> Option<Preset> {
+        let classes = match model.output_shape().ok()?.as_slice() {
+            [n] => *n,
+            _ => return None,
+        };
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.spec_for(&model.input, classes).layers == model.layers)
+    }
+
+    /// The architecture for MNIST: inputs of `[28, 28, 1]`, 10 classes.
     pub fn spec(self) -> ModelSpec {
+        self.spec_for(&[28, 28, 1], crate::data::NUM_CLASSES)
+    }
+
+    /// The architecture for inputs of shape `input` (`[rows, cols, channels]`) and
+    /// `classes` classes: the last dense layer has one unit per class.
+    pub fn spec_for(self, input: &[usize], classes: usize) -> ModelSpec {
+        ModelSpec::new(input.to_vec(), self.layers()).with_classes(classes)
+    }
+
+    fn layers(self) -> Vec<LayerSpec> {
         use LayerSpec::{Dropout, Flatten, Relu, Softmax};
-        let layers = match self {
+        match self {
             Preset::Mlp => vec![Flatten, dense(128), Relu, dense(10), Softmax],
             Preset::DefaultCnn => vec![
                 conv(8, 5, Padding::Valid),
@@ -140,7 +167,20 @@ impl Preset {
                 dense(10),
                 Softmax,
             ],
-        };
-        ModelSpec::new(vec![28, 28, 1], layers)
+            Preset::ColourCnn => vec![
+                conv(16, 3, Padding::Same),
+                Relu,
+                max_pool(2),
+                conv(32, 3, Padding::Same),
+                Relu,
+                max_pool(2),
+                conv(64, 3, Padding::Same),
+                Relu,
+                max_pool(2),
+                Flatten,
+                dense(10),
+                Softmax,
+            ],
+        }
     }
 }

@@ -346,6 +346,29 @@ impl ModelSpec {
         }
     }
 
+    /// The same layers with one output per class: the last dense layer gets `classes`
+    /// units (a model with no dense layer is left as it is).
+    pub fn with_classes(mut self, classes: usize) -> ModelSpec {
+        let last = self.layers.iter_mut().rev();
+        if let Some(LayerSpec::Dense { units, .. }) = last
+            .map(|l| &mut l.layer)
+            .find(|l| matches!(l, LayerSpec::Dense { .. }))
+        {
+            *units = classes;
+        }
+        self
+    }
+
+    /// These layers for inputs of shape `input` and `classes` classes: what the model
+    /// becomes when the learner loads a dataset of another image size, colour or classes.
+    pub fn for_data(&self, input: &[usize], classes: usize) -> ModelSpec {
+        ModelSpec {
+            input: input.to_vec(),
+            ..self.clone()
+        }
+        .with_classes(classes)
+    }
+
     /// Every layer's shapes and parameters, or the first layer that cannot be built.
     pub fn infer(&self) -> Result<Vec<LayerInfo>> {
         if self.input.is_empty() || self.input.contains(&0) {

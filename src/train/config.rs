@@ -154,10 +154,11 @@ impl TrainConfig {
         let out = infos
             .last()
             .map_or_else(|| self.model.input.clone(), |l| l.output.clone());
-        if out != [crate::data::NUM_CLASSES] {
+        let (least, most) = (crate::data::MIN_CLASSES, crate::data::MAX_CLASSES);
+        if !matches!(out.as_slice(), [n] if (least..=most).contains(n)) {
             return Err(Error::Config(format!(
-                "the model must end in {} outputs (one per class), but ends in {out:?}",
-                crate::data::NUM_CLASSES
+                "the model must end in one output per class ({least} to {most} of them, \
+                 as a vector), but ends in {out:?}"
             )));
         }
         Ok(())

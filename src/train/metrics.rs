@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::backend::cpu::loss::argmax;
-use crate::data::NUM_CLASSES;
 use crate::error::Result;
 use crate::nn::{LayerSpec, ParamRole, Sequential};
 
@@ -80,11 +79,12 @@ pub struct EvalAccumulator {
 }
 
 impl EvalAccumulator {
-    pub fn new(keep_worst: usize) -> EvalAccumulator {
+    /// An empty tally for `classes` classes.
+    pub fn new(classes: usize, keep_worst: usize) -> EvalAccumulator {
         EvalAccumulator {
             loss_sum: 0.0,
             count: 0,
-            confusion: vec![vec![0; NUM_CLASSES]; NUM_CLASSES],
+            confusion: vec![vec![0; classes]; classes],
             worst: Vec::new(),
             keep_worst,
         }
@@ -125,7 +125,9 @@ impl EvalAccumulator {
     }
 
     pub fn finish(self) -> EvalReport {
-        let correct: u32 = (0..NUM_CLASSES).map(|c| self.confusion[c][c]).sum();
+        let correct: u32 = (0..self.confusion.len())
+            .map(|c| self.confusion[c][c])
+            .sum();
         let per_class_accuracy = self
             .confusion
             .iter()

@@ -153,6 +153,8 @@ fn normalisation_statistics_come_from_the_training_split_only() {
     let set = ImageSet {
         rows: 2,
         cols: 2,
+        channels: 1,
+        classes: 2,
         images: vec![0, 0, 0, 0, 255, 255, 255, 255],
         labels: vec![0, 1],
     };

@@ -300,17 +300,27 @@ async fn dropout_draws_the_same_mask_and_noise_the_same_numbers() {
 }
 
 async fn losses_and_accuracy() {
-    let scores = random(&[37, 10], 1);
-    let labels: Vec<u8> = (0..37).map(|i| (i * 7 % 10) as u8).collect();
-    let targets = one_hot(&labels, 10);
-    same("losses", &[scores, targets], 1e-4, |t| {
-        let (l1, g1) = ops::softmax_cross_entropy(&t[0], &t[1], 0.1).unwrap();
-        let (l2, g2) = ops::mean_squared_error(&t[0], &t[1]).unwrap();
-        let (l3, g3) = ops::hinge(&t[0], &t[1]).unwrap();
-        let correct = ops::count_correct(&t[0], &t[1]).unwrap();
-        vec![l1, g1, l2, g2, l3, g3, correct]
-    })
-    .await;
+    // Any number of classes a dataset may have: 2 to 100.
+    for classes in [2usize, 3, 10, 37, 100] {
+        let scores = random(&[37, classes], 1);
+        let labels: Vec<u8> = (0..37).map(|i| (i * 7 % classes) as u8).collect();
+        let targets = one_hot(&labels, classes);
+        same(
+            &format!("losses, {classes} classes"),
+            &[scores, targets],
+            1e-4,
+            |t| {
+                let (l1, g1) = ops::softmax_cross_entropy(&t[0], &t[1], 0.1).unwrap();
+                let (l2, g2) = ops::mean_squared_error(&t[0], &t[1]).unwrap();
+                let (l3, g3) = ops::hinge(&t[0], &t[1]).unwrap();
+                let correct = ops::count_correct(&t[0], &t[1]).unwrap();
+                let y = ops::softmax_forward(&t[0]).unwrap();
+                let dx = ops::softmax_backward(&y, &t[1]).unwrap();
+                vec![l1, g1, l2, g2, l3, g3, correct, y, dx]
+            },
+        )
+        .await;
+    }
 }
 
 async fn reductions() {

@@ -11,6 +11,7 @@ use trainer::data::augment::Augmentation;
 use trainer::data::batch::make_batch;
 use trainer::data::device::DeviceImages;
 use trainer::data::normalize::{Normalization, Normalizer};
+use trainer::data::{Dataset, ImageSet};
 use trainer::nn::presets::Preset;
 use trainer::random::Rng;
 use trainer::tensor::Device;
@@ -116,6 +117,7 @@ fn batches_gathered_and_augmented_on_the_gpu_equal_the_cpu_ones() {
             invert_prob: 0.5,
             hflip: true,
             vflip: true,
+            colour_jitter: 0.0,
         };
         let mut rng = Rng::new(1, 1);
         let augments: Vec<_> = indices
@@ -139,6 +141,130 @@ fn batches_gathered_and_augmented_on_the_gpu_equal_the_cpu_ones() {
             "{kind:?}: one-hot targets"
         );
     }
+}
+
+/// A colour set of odd size and 7 classes, pixels and labels from a seed.
+fn colour_set(n: usize) -> ImageSet {
+    let mut rng = Rng::new(5, 5);
+    ImageSet {
+        rows: 13,
+        cols: 17,
+        channels: 3,
+        classes: 7,
+        images: (0..n * 13 * 17 * 3).map(|_| rng.below(256) as u8).collect(),
+        labels: (0..n).map(|_| rng.below(7) as u8).collect(),
+    }
+}
+
+#[test]
+fn colour_batches_of_seven_classes_gathered_on_the_gpu_equal_the_cpu_ones() {
+    let Some(ctx) = common::gpu() else { return };
+    let set = colour_set(40);
+    let indices: Vec<u32> = (0..23).map(|i| i * 7 % 40).collect();
+    for kind in [
+        Normalization::Scale01,
+        Normalization::SubtractMeanPixel,
+        Normalization::SubtractMeanImage,
+        Normalization::Standardize,
+    ] {
+        let normalizer = Normalizer::fit(kind, &set, &indices);
+        assert_eq!(normalizer.channels(), 3);
+        for aug in [
+            None,
+            Some(Augmentation {
+                rotation_deg: 20.0,
+                translate_px: 3.0,
+                scale: 0.2,
+                noise_std: 0.1,
+                erase_prob: 0.5,
+                blur_prob: 0.5,
+                invert_prob: 0.5,
+                hflip: true,
+                vflip: true,
+                colour_jitter: 0.4,
+            }),
+        ] {
+            let mut rng = Rng::new(1, 1);
+            let augments: Option<Vec<_>> =
+                aug.map(|a| indices.iter().map(|_| a.sample(13, 17, &mut rng)).collect());
+            let cpu = make_batch(&set, &indices, &normalizer, augments.as_deref());
+            let resident = DeviceImages::upload(&set, &normalizer, &ctx).unwrap();
+            let gpu = resident.batch(&indices, augments.as_deref()).unwrap();
+            assert_eq!(gpu.inputs.shape(), [23, 13, 17, 3]);
+            assert_eq!(gpu.targets.shape(), [23, 7]);
+            let (a, b) = (gpu.inputs.to_vec(), cpu.inputs.to_vec());
+            let worst = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                worst < 1e-3,
+                "{kind:?} {aug:?}: inputs differ by up to {worst}"
+            );
+            assert_eq!(
+                gpu.targets.to_vec(),
+                cpu.targets.to_vec(),
+                "{kind:?}: targets"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_colour_cnn_trains_alike_on_gpu_and_cpu_with_five_classes() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut rng = Rng::new(8, 8);
+    let mut set = ImageSet {
+        rows: 16,
+        cols: 16,
+        channels: 3,
+        classes: 5,
+        ..Default::default()
+    };
+    for i in 0..400 {
+        let class = i % 5;
+        set.labels.push(class as u8);
+        // Each class a colour, with noise: separable.
+        for _ in 0..16 * 16 {
+            for c in 0..3 {
+                let base = [40u32, 120, 200][(class + c) % 3] + 20 * (class as u32 / 3);
+                set.images.push((base + rng.below(40)) as u8);
+            }
+        }
+    }
+    let dataset = std::sync::Arc::new(Dataset {
+        name: "colours".into(),
+        class_names: (0..5).map(|c| format!("colour {c}")).collect(),
+        test: set.empty_like(),
+        train: set,
+    });
+    let mut config = TrainConfig::for_preset(Preset::ColourCnn, 1, 3);
+    config.model = Preset::ColourCnn.spec_for(&[16, 16, 3], 5);
+    config.batch_size = 16;
+    config.split.validation = 80;
+    config.augmentation.colour_jitter = 0.2;
+    config.augmentation.hflip = true;
+    let run = |device: Device| {
+        let mut t = Trainer::on_device(config.clone(), dataset.clone(), device).unwrap();
+        let mut events = Vec::new();
+        block_on(t.run(|e| events.push(e.clone()))).unwrap();
+        events
+    };
+    let on_cpu = losses(&run(Device::Cpu));
+    let on_gpu = losses(&run(Device::WebGpu(ctx)));
+    assert_eq!(on_cpu.len(), 20);
+    assert_eq!(on_gpu.len(), 20);
+    let worst = on_cpu
+        .iter()
+        .zip(&on_gpu)
+        .map(|(c, g)| (c - g).abs() / c.abs().max(1e-3))
+        .fold(0.0f32, f32::max);
+    println!(
+        "colour CNN, 5 classes: loss {:.4} → {:.4}; largest relative difference {worst:.2e}",
+        on_cpu[0], on_cpu[19]
+    );
+    assert!(worst < 0.02, "loss curves differ by up to {worst}");
 }
 
 #[test]

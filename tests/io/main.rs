@@ -8,3 +8,5 @@ mod code_export;
 mod fuzz_regressions;
 mod model_file;
 mod onnx_export;
+mod own_images;
+mod own_images_bad;

@@ -1,6 +1,7 @@
 """Checks the app's ONNX exports with the real tools: onnx.checker (full check, with shape
-inference) and onnxruntime, whose probabilities on 1 000 MNIST test images must match the
-app's (same top-1 class, max abs difference <= 1e-4). Usage: check_onnx.py DIR."""
+inference) and onnxruntime, whose probabilities on the test images the app wrote beside
+each export (1 000 MNIST images; the generated colour photos for the colour CNN) must match
+the app's (same top-1 class, max abs difference <= 1e-4). Usage: check_onnx.py DIR."""
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,9 @@ def check(path: Path):
     model = onnx.load(str(path))
     onnx.checker.check_model(model, full_check=True)
     reference = json.loads(Path(str(path) + ".json").read_text())
-    pixels = np.array(reference["pixels"], dtype=np.float32).reshape(-1, 28, 28, 1)
+    # The model's own input shape: [batch, rows, cols, channels].
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
+    pixels = np.array(reference["pixels"], dtype=np.float32).reshape(-1, *shape)
     want = np.array(reference["probabilities"], dtype=np.float32)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (got,) = session.run(["probabilities"], {"pixels": pixels})

@@ -147,9 +147,7 @@ impl<'a> Plan<'a> {
 
     /// "Default CNN on MNIST" or the layers' names when no preset matches.
     pub fn title(&self) -> String {
-        let model = crate::nn::presets::Preset::ALL
-            .into_iter()
-            .find(|p| p.spec().layers == self.file.config.model.layers)
+        let model = crate::nn::presets::Preset::of(&self.file.config.model)
             .map(|p| p.name().to_string())
             .unwrap_or_else(|| "A custom model".into());
         format!("{model} on {}", self.file.dataset)

@@ -7,7 +7,6 @@ use super::{Status, Trainer};
 use crate::backend::ops;
 use crate::data::batch::{make_batch, Batch};
 use crate::data::split::Split;
-use crate::data::NUM_CLASSES;
 use crate::error::Result;
 use crate::nn::{LayerSpec, Loss, Mode, Sequential};
 use crate::tensor::{Device, Tensor};
@@ -121,7 +120,8 @@ impl Trainer {
     async fn evaluate_current(&mut self, split: Split) -> Result<EvalReport> {
         let (_, indices) = self.splits.of(&self.dataset, split);
         let indices = indices.to_vec();
-        let mut acc = EvalAccumulator::new(WORST_KEPT);
+        let classes = self.dataset.classes();
+        let mut acc = EvalAccumulator::new(classes, WORST_KEPT);
         let loss_fn = self.config.loss;
         for chunk in indices.chunks(EVAL_BATCH) {
             let batch = self.device_batch(split, chunk)?;
@@ -129,13 +129,7 @@ impl Trainer {
             let (loss, _) = loss_fn.compute(&out, &batch.targets)?;
             let loss = ops::read_scalars(&[&loss]).await?[0];
             let probabilities = probabilities.read().await?;
-            acc.add(
-                loss,
-                &probabilities,
-                NUM_CLASSES,
-                &batch.labels,
-                &batch.indices,
-            );
+            acc.add(loss, &probabilities, classes, &batch.labels, &batch.indices);
         }
         let mut report = acc.finish();
         let (set, _) = self.splits.of(&self.dataset, split);

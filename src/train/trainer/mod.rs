@@ -131,8 +131,7 @@ impl Trainer {
         config.check_data(dataset.train.len())?;
         let data_bytes = size::product(&[
             dataset.train.len() + dataset.test.len(),
-            dataset.train.rows,
-            dataset.train.cols,
+            dataset.train.image_size(),
         ])
         .and_then(|n| size::mul(n, size::F32_BYTES))
         .unwrap_or(u64::MAX);
@@ -142,11 +141,21 @@ impl Trainer {
             model.set_weights(weights)?;
         }
         let expected = &config.model.input;
-        let have = [dataset.train.rows, dataset.train.cols, 1];
+        let have = dataset.train.shape();
         if expected.as_slice() != have {
             return Err(Error::Config(format!(
                 "the model expects inputs of {expected:?} but {} images are {have:?}",
                 dataset.name
+            )));
+        }
+        let outputs = config.model.output_shape()?;
+        if outputs != [dataset.classes()] {
+            return Err(Error::Config(format!(
+                "the model ends in {outputs:?} outputs but {} has {} classes: give its last \
+                 dense layer {} units",
+                dataset.name,
+                dataset.classes(),
+                dataset.classes()
             )));
         }
         let splits = config.split.split(&dataset, config.seed)?;

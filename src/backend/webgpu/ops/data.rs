@@ -20,7 +20,8 @@ pub struct GatherParams {
     pub mean: f32,
     pub inv_std: f32,
     pub augment: u32,
-    pub _pad: [u32; 3],
+    pub channels: u32,
+    pub _pad: [u32; 2],
 }
 
 /// `shaders/data/gather_batch.wgsl::Aug`: one image's augmentation.
@@ -38,7 +39,10 @@ pub struct AugParams {
     erase_w: u32,
     noise_key: u32,
     noise_std: f32,
-    _pad: u32,
+    brightness: f32,
+    contrast: f32,
+    saturation: f32,
+    _pad: [u32; 3],
 }
 
 impl From<&crate::data::augment::ImageAugment> for AugParams {
@@ -50,7 +54,9 @@ impl From<&crate::data::augment::ImageAugment> for AugParams {
             | (a.vflip as u32) << 2
             | (a.blur as u32) << 3
             | (a.erase.is_some() as u32) << 4
-            | (a.invert as u32) << 5;
+            | (a.invert as u32) << 5
+            | (a.jitter.is_some() as u32) << 6;
+        let (brightness, contrast, saturation) = a.jitter.unwrap_or((1.0, 1.0, 1.0));
         AugParams {
             c,
             s,
@@ -63,7 +69,10 @@ impl From<&crate::data::augment::ImageAugment> for AugParams {
             erase_w: w as u32,
             noise_key: a.noise_key,
             noise_std: a.noise_std,
-            _pad: 0,
+            brightness,
+            contrast,
+            saturation,
+            _pad: [0; 3],
         }
     }
 }
@@ -72,7 +81,7 @@ impl From<&crate::data::augment::ImageAugment> for AugParams {
 /// augmentations, mean image, inputs, targets.
 pub fn gather_batch(ctx: &GpuContext, p: GatherParams, buffers: [&Buffer; 7]) -> Result<()> {
     let [images, labels, indices, augs, mean, inputs, targets] = buffers;
-    let n = (p.batch * p.rows * p.cols) as usize;
+    let n = (p.batch * p.rows * p.cols * p.channels) as usize;
     let reads = [images, labels, indices, augs, mean];
     ctx.dispatch(Kernel::GatherBatch, &p, &[inputs, targets], &reads, grid(n))
 }
