@@ -255,17 +255,41 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             what,
             received,
             total,
+            images,
         } => datasets.progress.set(Some(Progress {
             what,
             received,
             total,
+            images,
         })),
         Event::DatasetLoaded {
             summary,
             samples,
             parse_ms,
+            left_out,
         } => {
             supervisor::loaded();
+            // The model takes the new images' shape and has one output per class.
+            let input = [summary.rows, summary.cols, summary.channels];
+            let classes = summary.class_names.len();
+            let fits = |c: &crate::train::TrainConfig| {
+                c.model.input == input && c.model.output_shape().ok() == Some(vec![classes])
+            };
+            if !train.config.with_untracked(fits) {
+                train
+                    .config
+                    .update(|c| c.model = c.model.for_data(&input, classes));
+            }
+            // A small set of one's own: validate on a tenth of it, batches no larger.
+            let images = summary.train_count;
+            if train.config.with_untracked(|c| c.check_data(images).is_err()) {
+                train.config.update(|c| {
+                    c.split.validation = (images / 10).max(1).min(images.saturating_sub(1));
+                    c.split.train_subset = None;
+                    c.batch_size = c.batch_size.min(images - c.split.validation).max(1);
+                });
+            }
+            datasets.left_out.set(left_out);
             datasets.summary.set(Some(summary));
             datasets.samples.set(samples);
             datasets.loading.set(false);

@@ -6,7 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::charts::{draw_lines, Chart, Series, BLUE};
-use super::images::{draw_tiles, uncaptioned, Tone};
+use super::images::{draw_stored, Look};
 use super::state::{DatasetState, TrainState};
 use crate::data::normalize::Normalization;
 use crate::nn::Loss;
@@ -102,25 +102,33 @@ pub fn AugmentationSettings() -> impl IntoView {
     Effect::new(move || {
         let aug = state.config.with(|c| c.augmentation);
         let seed = state.config.with(|c| c.seed);
-        let side = datasets
+        let look = datasets
             .summary
-            .with(|s| s.as_ref().map(|s| (s.rows, s.cols)));
+            .with(|s| s.as_ref().map(|s| Look::of(Some(s))));
         let samples = datasets.samples.get();
-        let (Some(canvas), Some((rows, cols))) = (preview.get(), side) else {
+        let (Some(canvas), Some(look)) = (preview.get(), look) else {
             return;
         };
         let mut rng = Rng::new(seed, 99);
-        let images: Vec<Vec<f32>> = samples
+        let images: Vec<Vec<u8>> = samples
             .iter()
             .step_by(4)
             .take(8)
             .map(|s| {
                 let mut img: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-                aug.apply(&mut img, rows, cols, &mut rng);
-                img
+                aug.sample(look.rows, look.cols, &mut rng).apply(
+                    &mut img,
+                    look.rows,
+                    look.cols,
+                    look.channels,
+                );
+                img.iter()
+                    .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+                    .collect()
             })
             .collect();
-        let _ = draw_tiles(&canvas, &uncaptioned(&images), rows, cols, 2, 8, Tone::Ink);
+        let tiles: Vec<(&[u8], Option<String>)> = images.iter().map(|i| (&i[..], None)).collect();
+        let _ = draw_stored(&canvas, &tiles, look, 2, 8);
     });
 
     view! {

@@ -66,15 +66,27 @@ pub fn DatasetControls() -> impl IntoView {
     let drag = window_event_listener(ev::dragover, |e| e.prevent_default());
     let drop = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
-        if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
-            // A model file dropped anywhere opens as the current model; anything else is
-            // taken for dataset files.
-            let model = (0..files.length())
-                .filter_map(|i| files.get(i))
-                .find(|f| f.name().ends_with(".safetensors"));
-            match model {
-                Some(file) => bridge::open_model(file, train),
-                None => open_files(files, datasets),
+        let Some(transfer) = e.data_transfer() else {
+            return;
+        };
+        // A folder of images (one sub-folder per class) loads as the learner's own images.
+        if super::own_images::drop_folder(&transfer, datasets) {
+            return;
+        }
+        if let Some(files) = transfer.files() {
+            // A model file dropped anywhere opens as the current model, a zip as images;
+            // anything else is taken for IDX files.
+            let all: Vec<web_sys::File> =
+                (0..files.length()).filter_map(|i| files.get(i)).collect();
+            let named = |end: &str| {
+                all.iter()
+                    .find(|f| f.name().to_lowercase().ends_with(end))
+                    .cloned()
+            };
+            match (named(".safetensors"), named(".zip")) {
+                (Some(file), _) => bridge::open_model(file, train),
+                (None, Some(zip)) => super::own_images::open_zip(zip, datasets),
+                (None, None) => open_files(files, datasets),
             }
         }
     });
@@ -117,8 +129,10 @@ pub fn DatasetControls() -> impl IntoView {
                 "Open IDX…"
                 <input type="file" multiple data-testid="dataset-files" on:change=on_pick/>
             </label>
+            <super::own_images::OwnImages/>
             <ProgressLine/>
             {move || datasets.summary.get().map(|summary| view! { <Counts summary/> })}
+            <super::own_images::LeftOut/>
             {move || datasets.error.get().map(|message| view! {
                 <p class="error" role="alert" data-testid="dataset-error" title=message.clone()>{message.clone()}</p>
             })}
@@ -132,7 +146,7 @@ fn Counts(summary: DatasetSummary) -> impl IntoView {
     view! {
         <span class="muted counts" title="The loaded dataset: images to train on (some held out for validation) and test images never trained on">
             <strong data-testid="dataset-name">{summary.name.clone()}</strong>
-            {format!(" {}×{} · ", summary.rows, summary.cols)}
+            {format!(" {}×{}{} · {} classes · ", summary.rows, summary.cols, if summary.channels == 3 { " RGB" } else { "" }, summary.class_names.len())}
             <span data-testid="count-train">{summary.train_count}</span>
             " train · "
             <span data-testid="count-test">{summary.test_count}</span>
@@ -167,6 +181,11 @@ fn ProgressLine() -> impl IntoView {
         }
         let progress = datasets.progress.get();
         let (text, received, total) = match &progress {
+            Some(p) if p.images => (
+                format!("{}: {} of {} images", p.what, p.received, p.total),
+                p.received,
+                p.total,
+            ),
             Some(p) if p.total > 0 => (
                 format!("{}: {} of {}", p.what, mb(p.received), mb(p.total)),
                 p.received,
@@ -219,7 +238,7 @@ fn Summary(summary: DatasetSummary) -> impl IntoView {
     view! {
         <div class="summary">
             <p>
-                {format!("{} · {}×{} pixels · {} training images · {} test images", summary.name, summary.rows, summary.cols, summary.train_count, summary.test_count)}
+                {format!("{} · {}×{} pixels{} · {} classes · {} training images · {} test images", summary.name, summary.rows, summary.cols, if summary.channels == 3 { ", RGB" } else { "" }, summary.class_names.len(), summary.train_count, summary.test_count)}
             </p>
             {move || datasets.ready_ms.get().map(|(ready, parse)| view! {
                 <p class="muted" data-testid="dataset-timing">

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::charts::Chart;
-use super::images::{draw_channels, draw_image, draw_tiles, Tone};
+use super::images::{draw_channels, draw_pixels, draw_tiles, Look, Tone};
 use super::state::{DatasetState, PredictedInput, TrainState};
 use crate::worker::protocol::RunMode;
 
@@ -92,16 +92,24 @@ pub fn DrawPad() -> impl IntoView {
     };
 
     let predict = move || {
-        let side = datasets
+        let look = datasets
             .summary
-            .with_untracked(|s| s.as_ref().map(|s| s.rows as u32));
-        let (Some(canvas), Some(side)) = (pad.get_untracked(), side) else {
+            .with_untracked(|s| s.as_ref().map(|s| Look::of(Some(s))));
+        let (Some(canvas), Some(look)) = (pad.get_untracked(), look) else {
             return;
         };
         if state.mode.get_untracked() == RunMode::Idle {
             return;
         }
-        if let Some(pixels) = to_image(&canvas, side) {
+        if let Some(ink) = to_image(&canvas, look.rows as u32) {
+            // Photos are dark ink on white paper, in every channel.
+            let pixels = if look.photos {
+                ink.iter()
+                    .flat_map(|&v| std::iter::repeat_n(255 - v, look.channels))
+                    .collect()
+            } else {
+                ink
+            };
             predict_image(state, "your drawing".into(), pixels);
         }
     };
@@ -205,17 +213,16 @@ pub fn DrawPad() -> impl IntoView {
 #[component]
 fn FeatureMaps() -> impl IntoView {
     let state = expect_context::<TrainState>();
+    let datasets = expect_context::<DatasetState>();
     let input = move |c: &HtmlCanvasElement| {
-        let side = state.predicted_input.with(|i| {
-            let i = i.as_ref()?;
-            let side = (i.pixels.len() as f64).sqrt() as usize;
-            let values: Vec<f32> = i.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-            Some((side, values))
-        });
-        let Some((side, values)) = side else {
+        let look = datasets.summary.with(|s| Look::of(s.as_ref()));
+        let pixels = state
+            .predicted_input
+            .with(|i| i.as_ref().map(|i| i.pixels.clone()));
+        let Some(pixels) = pixels else {
             return draw_tiles(c, &[], 1, 1, 1, 1, Tone::Ink);
         };
-        draw_image(c, &values, side, side, 3, Tone::Ink)
+        draw_pixels(c, &pixels, look, 3, true)
     };
     view! {
         <div class="feature-maps" data-testid="feature-maps">

@@ -11,6 +11,7 @@ mod lessons;
 mod live;
 mod model_builder;
 mod network;
+mod own_images;
 mod sample_grid;
 mod scheduler;
 mod snapshots;

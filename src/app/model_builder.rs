@@ -38,9 +38,8 @@ fn preset_key(state: &TrainState) -> String {
         if c.model.layers.is_empty() {
             return "empty".to_string();
         }
-        Preset::ALL
-            .iter()
-            .position(|p| p.spec().layers == c.model.layers)
+        Preset::of(&c.model)
+            .and_then(|p| Preset::ALL.iter().position(|&q| q == p))
             .map_or("custom".to_string(), |i| i.to_string())
     })
 }
@@ -49,6 +48,7 @@ fn preset_key(state: &TrainState) -> String {
 #[component]
 pub fn PresetSelect() -> impl IntoView {
     let state = expect_context::<TrainState>();
+    let datasets = expect_context::<super::state::DatasetState>();
     let busy = move || matches!(state.mode.get(), RunMode::Running);
     let key = Memo::new(move |_| preset_key(&state));
     view! {
@@ -59,7 +59,11 @@ pub fn PresetSelect() -> impl IntoView {
                 if v == "empty" {
                     state.config.update(|c| c.model.layers.clear());
                 } else if let Ok(i) = v.parse::<usize>() {
-                    state.config.update(|c| c.model = Preset::ALL[i].spec());
+                    // For the loaded images' shape and classes.
+                    let classes = datasets
+                        .summary
+                        .with_untracked(|s| s.as_ref().map_or(10, |s| s.class_names.len()));
+                    state.config.update(|c| c.model = Preset::ALL[i].spec_for(&c.model.input, classes));
                 }
             }>
                 <option value="custom" disabled selected=move || key.get() == "custom">"custom"</option>

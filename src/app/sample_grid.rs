@@ -18,11 +18,11 @@ pub fn SampleGrid() -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
         let samples = datasets.samples.get();
-        let side = datasets
+        let shape = datasets
             .summary
-            .with(|s| s.as_ref().map(|s| (s.rows, s.cols)));
-        if let (Some(canvas), Some((rows, cols))) = (canvas.get(), side) {
-            if let Err(e) = draw(&canvas, &samples, rows, cols) {
+            .with(|s| s.as_ref().map(|s| (s.rows, s.cols, s.channels, s.photos)));
+        if let (Some(canvas), Some(shape)) = (canvas.get(), shape) {
+            if let Err(e) = draw(&canvas, &samples, shape) {
                 web_sys::console::error_1(&e);
             }
         }
@@ -39,12 +39,12 @@ pub fn SampleGrid() -> impl IntoView {
     }
 }
 
-/// Draws the samples in columns by label, each with its label in the corner.
+/// Draws the samples in columns by label, each with its label in the corner: ink dark on
+/// white for MNIST-like sets, photos as they are (in colour when they have three channels).
 fn draw(
     canvas: &HtmlCanvasElement,
     samples: &[Sample],
-    rows: usize,
-    cols: usize,
+    (rows, cols, channels, photos): (usize, usize, usize, bool),
 ) -> Result<(), wasm_bindgen::JsValue> {
     let (cell_w, cell_h) = (cols * SCALE + GAP, rows * SCALE + GAP);
     let mut per_class = [0usize; 256];
@@ -70,10 +70,16 @@ fn draw(
         labels.push((x0, y0, sample.label));
         for y in 0..rows * SCALE {
             for x in 0..cols * SCALE {
-                // Ink is dark on white, as on paper.
-                let v = 255 - sample.pixels[(y / SCALE) * cols + x / SCALE];
+                let from = ((y / SCALE) * cols + x / SCALE) * channels;
                 let at = ((y0 + y) * width + x0 + x) * 4;
-                rgba[at..at + 3].fill(v);
+                if channels == 3 {
+                    rgba[at..at + 3].copy_from_slice(&sample.pixels[from..from + 3]);
+                } else if photos {
+                    rgba[at..at + 3].fill(sample.pixels[from]);
+                } else {
+                    // Ink is dark on white, as on paper.
+                    rgba[at..at + 3].fill(255 - sample.pixels[from]);
+                }
             }
         }
     }

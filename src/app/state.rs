@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::data::folder::ImportOptions;
 use crate::data::DatasetSummary;
 use crate::lessons::lab::{LabKind, RunReport};
 use crate::train::inference::FeatureMap;
@@ -10,12 +11,14 @@ use crate::train::{EpochSummary, FinishReason, StepMetrics, TrainConfig};
 use crate::ui::history::{FilterHistory, HistogramFrame, Record, SNAPSHOT_RECORD, STEP_RECORD};
 use crate::worker::protocol::{Backend, RunMode, Sample, TestPrediction};
 
-/// Download progress: what is being fetched, bytes so far, bytes in all (0 = unknown).
+/// Download progress: what is being fetched, bytes so far, bytes in all (0 = unknown);
+/// or, when `images`, images decoded so far and in all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
     pub what: String,
     pub received: u64,
     pub total: u64,
+    pub images: bool,
 }
 
 /// Everything the dataset panel shows.
@@ -28,6 +31,10 @@ pub struct DatasetState {
     pub error: RwSignal<Option<String>>,
     /// Milliseconds from navigation to the dataset being parsed, and of that, parsing alone.
     pub ready_ms: RwSignal<Option<(f64, f64)>>,
+    /// The learner's files the last import left out, each with its reason.
+    pub left_out: RwSignal<Vec<String>>,
+    /// How the learner's own images become a dataset (size, colour, crop or pad).
+    pub import: RwSignal<ImportOptions>,
 }
 
 impl DatasetState {
@@ -35,7 +42,7 @@ impl DatasetState {
     pub fn data_bytes(&self) -> u64 {
         self.summary.with(|s| {
             s.as_ref().map_or(0, |s| {
-                crate::size::product(&[s.train_count + s.test_count, s.rows, s.cols])
+                crate::size::product(&[s.train_count + s.test_count, s.rows, s.cols, s.channels])
                     .and_then(|n| crate::size::mul(n, crate::size::F32_BYTES))
                     .unwrap_or(u64::MAX)
             })
@@ -50,6 +57,8 @@ impl DatasetState {
             loading: RwSignal::new(false),
             error: RwSignal::new(None),
             ready_ms: RwSignal::new(None),
+            left_out: RwSignal::new(Vec::new()),
+            import: RwSignal::new(ImportOptions::default()),
         }
     }
 }

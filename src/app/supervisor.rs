@@ -18,6 +18,7 @@ use crate::worker::protocol::RunMode;
 enum Source {
     Builtin(Builtin),
     Files(Vec<web_sys::File>),
+    Images(super::own_images::Chosen),
 }
 
 thread_local! {
@@ -51,6 +52,12 @@ pub fn load_files(files: Vec<web_sys::File>, datasets: DatasetState) {
     super::dataset_panel::send_files(files, datasets);
 }
 
+/// Reads the learner's images (a folder's files or a zip) and hands them to the worker.
+pub fn load_images(chosen: super::own_images::Chosen, datasets: DatasetState) {
+    PENDING.with(|p| *p.borrow_mut() = Some(Source::Images(chosen.clone())));
+    super::own_images::send(chosen, datasets);
+}
+
 /// The worker has the dataset it was asked for.
 pub fn loaded() {
     RELOADING.with(|r| r.set(false));
@@ -75,6 +82,10 @@ pub fn ready(datasets: DatasetState) {
         Some(Source::Files(files)) => {
             RELOADING.with(|r| r.set(true));
             load_files(files, datasets)
+        }
+        Some(Source::Images(chosen)) => {
+            RELOADING.with(|r| r.set(true));
+            load_images(chosen, datasets)
         }
     }
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::draw_pad::predict_image;
-use super::images::{draw_image, Tone};
+use super::images::{draw_stored, Look};
 use super::state::{DatasetState, TrainState};
 use crate::worker::protocol::{RunMode, TestPrediction};
 
@@ -78,12 +78,12 @@ pub fn TestGallery() -> impl IntoView {
             name(item.predicted),
             100.0 * item.confidence
         );
-        let values: Vec<f32> = item.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-        let side = (values.len() as f64).sqrt() as usize;
+        let look = datasets.summary.with_untracked(|s| Look::of(s.as_ref()));
         let canvas = NodeRef::<leptos::html::Canvas>::new();
+        let stored = item.pixels.clone();
         Effect::new(move || {
             if let Some(c) = canvas.get() {
-                let _ = draw_image(&c, &values, side, side, 2, Tone::Ink);
+                let _ = draw_stored(&c, &[(&stored, None)], look, 2, 1);
             }
         });
         let chosen = format!("test image #{}, labelled {}", item.index, name(item.label));

@@ -7,7 +7,7 @@ use super::charts::{
     curve, draw_histogram, draw_histogram_history, draw_lines, Chart, Series, BLUE, GREEN, GREY,
     LIGHT_BLUE, ORANGE, RED,
 };
-use super::images::{draw_tiles, Tile, Tone};
+use super::images::{draw_stored, draw_tiles, Look, Tile, Tone};
 use super::state::{DatasetState, TrainState};
 
 /// Points drawn per line at most.
@@ -341,32 +341,36 @@ pub fn Evaluation() -> impl IntoView {
     let datasets = expect_context::<DatasetState>();
     let gallery = move |c: &web_sys::HtmlCanvasElement| {
         let report = state.validation.get();
-        let side = datasets
+        let look = datasets
             .summary
-            .with(|s| s.as_ref().map(|s| (s.rows, s.cols)));
-        let (Some(r), Some((rows, cols))) = (report, side) else {
+            .with(|s| s.as_ref().map(|s| Look::of(Some(s))));
+        let names = datasets
+            .summary
+            .with(|s| s.as_ref().map(|s| s.class_names.clone()));
+        let (Some(r), Some(look), Some(names)) = (report, look, names) else {
             return Ok(());
         };
-        let images: Vec<Vec<f32>> = r
+        let name = |c: u8| {
+            let n = names
+                .get(c as usize)
+                .cloned()
+                .unwrap_or_else(|| c.to_string());
+            n.chars().take(6).collect::<String>()
+        };
+        let tiles: Vec<(&[u8], Option<String>)> = r
             .worst
             .iter()
-            .map(|w| w.pixels.iter().map(|&p| p as f32 / 255.0).collect())
-            .collect();
-        let tiles: Vec<Tile> = r
-            .worst
-            .iter()
-            .zip(&images)
-            .map(|(w, v)| Tile {
-                values: v,
-                caption: Some(format!(
+            .map(|w| {
+                let caption = format!(
                     "{}→{} {:.0}%",
-                    w.label,
-                    w.predicted,
+                    name(w.label),
+                    name(w.predicted),
                     100.0 * w.confidence
-                )),
+                );
+                (&w.pixels[..], Some(caption))
             })
             .collect();
-        draw_tiles(c, &tiles, rows, cols, 2, 8, Tone::Ink)
+        draw_stored(c, &tiles, look, 2, 8)
     };
     view! {
         <section class="card" data-testid="evaluation">

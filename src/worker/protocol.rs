@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::folder::ImportOptions;
 use crate::data::{Builtin, DatasetSummary};
 use crate::lessons::lab::{LabKind, LabRun, RunReport};
 use crate::nn::gradcheck::GradCheckReport;
@@ -42,6 +43,14 @@ pub enum Request {
     /// Parse the user's own IDX files; their bytes follow the message, one buffer per name.
     LoadFiles {
         names: Vec<String>,
+    },
+    /// Decode the learner's own images into a dataset: the files of a folder (their paths
+    /// relative to it, one sub-folder per class) or one `.zip`; bytes follow, one buffer
+    /// per name.
+    LoadImages {
+        name: String,
+        paths: Vec<String>,
+        options: ImportOptions,
     },
     /// Build a fresh model from the config (and seed) on the chosen backend and train it.
     Train {
@@ -168,11 +177,14 @@ impl TestPrediction {
 pub enum Event {
     /// The worker has started and accepts requests.
     Ready,
-    /// Bytes downloaded so far; `total` is 0 when the server did not say.
+    /// Bytes downloaded so far (images decoded so far, when `images`); `total` is 0 when
+    /// the server did not say.
     Progress {
         what: String,
         received: u64,
         total: u64,
+        #[serde(default)]
+        images: bool,
     },
     /// A dataset replaced the current one.
     DatasetLoaded {
@@ -180,6 +192,9 @@ pub enum Event {
         samples: Vec<Sample>,
         /// Time spent inflating and parsing, in milliseconds.
         parse_ms: f64,
+        /// The learner's files that were left out, each with its reason.
+        #[serde(default)]
+        left_out: Vec<String>,
     },
     /// Loading failed; the dataset loaded before (if any) is still the current one.
     LoadFailed {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::fetch;
 use super::protocol::{Event, Request, Sample, SAMPLES_PER_CLASS};
 use super::session::{Command, Inbox};
+use crate::data::folder::{self, ImportOptions, Imported};
 use crate::data::{assemble_files, Builtin, Dataset};
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -104,6 +105,21 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, inbox: &Inbox) {
                 .map_err(|e| e.to_string());
             loaded(parsed, inbox)
         }
+        Request::LoadImages {
+            name,
+            paths,
+            options,
+        } => {
+            let t0 = now_ms();
+            let imported = import_images(&name, paths, buffers, options);
+            match imported {
+                Ok(imported) => {
+                    let left_out = imported.problems.iter().map(|p| p.to_string()).collect();
+                    announce(imported.dataset, now_ms() - t0, true, left_out, inbox)
+                }
+                Err(message) => post(&Event::LoadFailed { message }),
+            }
+        }
         Request::Crash => panic!("the test hook asked the worker to crash"),
         Request::Bench {
             threads,
@@ -164,25 +180,67 @@ pub fn wasm_memory_bytes() -> u64 {
 /// Makes a dataset that loaded completely the current one, or reports why it did not.
 fn loaded(loaded: Result<(Dataset, f64), String>, inbox: &Inbox) {
     match loaded {
-        Ok((dataset, parse_ms)) => {
-            let samples = dataset
-                .train
-                .first_of_each_class(SAMPLES_PER_CLASS)
-                .into_iter()
-                .map(|i| Sample {
-                    label: dataset.train.labels[i],
-                    pixels: dataset.train.image(i).to_vec(),
-                })
-                .collect();
-            post(&Event::DatasetLoaded {
-                summary: dataset.summary(),
-                samples,
-                parse_ms,
-            });
-            inbox.submit(Command::UseDataset(Arc::new(dataset)));
-        }
+        Ok((dataset, parse_ms)) => announce(dataset, parse_ms, false, Vec::new(), inbox),
         Err(message) => post(&Event::LoadFailed { message }),
     }
+}
+
+/// Tells the page about the new dataset (photos: the learner's own images) and makes it
+/// the current one.
+fn announce(dataset: Dataset, parse_ms: f64, photos: bool, left_out: Vec<String>, inbox: &Inbox) {
+    let samples = dataset
+        .train
+        .first_of_each_class(SAMPLES_PER_CLASS)
+        .into_iter()
+        .map(|i| Sample {
+            label: dataset.train.labels[i],
+            pixels: dataset.train.image(i).to_vec(),
+        })
+        .collect();
+    let mut summary = dataset.summary();
+    summary.photos = photos;
+    post(&Event::DatasetLoaded {
+        summary,
+        samples,
+        parse_ms,
+        left_out,
+    });
+    inbox.submit(Command::UseDataset(Arc::new(dataset)));
+}
+
+/// Decodes the learner's images (a folder's files, or one zip), telling the page how far
+/// it is at most every 100 ms.
+fn import_images(
+    name: &str,
+    paths: Vec<String>,
+    buffers: Vec<Vec<u8>>,
+    options: ImportOptions,
+) -> Result<Imported, String> {
+    let mut last = 0.0;
+    let progress = |done: usize, total: usize| {
+        if done == total || now_ms() - last > 100.0 {
+            last = now_ms();
+            post(&Event::Progress {
+                what: format!("Decoding {name}"),
+                received: done as u64,
+                total: total as u64,
+                images: true,
+            });
+        }
+    };
+    let zip = paths.len() == 1 && paths[0].to_ascii_lowercase().ends_with(".zip");
+    let imported = if zip {
+        let bytes = buffers.into_iter().next().unwrap_or_default();
+        folder::import_zip(name, &bytes, options, progress)
+    } else {
+        folder::import_files(
+            name,
+            paths.into_iter().zip(buffers).collect(),
+            options,
+            progress,
+        )
+    };
+    imported.map_err(|e| e.to_string())
 }
 
 /// Downloads the four files of a built-in dataset with overall progress, then parses them.
@@ -207,6 +265,7 @@ pub(super) async fn load_builtin(builtin: Builtin) -> Result<(Dataset, f64), Str
                 what: what.clone(),
                 received,
                 total,
+                images: false,
             });
         })
         .await?;

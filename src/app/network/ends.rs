@@ -5,7 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::super::draw_pad::predict_image;
-use super::super::images::{draw_image, Tone};
+use super::super::images::{draw_pixels, Look};
 use super::super::state::{DatasetState, TrainState};
 use super::super::tabs::ActiveTab;
 use super::super::test_gallery::{request_page, PAGE};
@@ -56,10 +56,12 @@ pub fn InputBlock(height: RwSignal<f64>) -> impl IntoView {
         let (Some(c), Some(p)) = (canvas.get(), pixels()) else {
             return;
         };
-        let side = (p.len() as f64).sqrt() as usize;
-        let values: Vec<f32> = p.iter().map(|&v| v as f32 / 255.0).collect();
+        let look = datasets.summary.with(|s| Look::of(s.as_ref()));
+        let side = look.rows.max(look.cols);
         let scale = ((height.get() * 0.3) / side.max(1) as f64).clamp(1.0, 4.0) as usize;
-        let _ = draw_image(&c, &values, side, side, scale, Tone::Ink);
+        // A colour image with its red, green and blue channels: the three maps the first
+        // layer's filters see.
+        let _ = draw_pixels(&c, &p, look, scale, true);
     });
     // A new page of test images: show the one ◀ ▶ went to, or the first when none is shown.
     Effect::new(move || {

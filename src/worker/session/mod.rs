@@ -219,6 +219,7 @@ impl Session {
             // The runtime's own: loading runs beside the session, and a crash is at once.
             Request::LoadBuiltin(_)
             | Request::LoadFiles { .. }
+            | Request::LoadImages { .. }
             | Request::Crash
             | Request::SetThreads { .. }
             | Request::Bench { .. } => {}

@@ -1,0 +1,235 @@
+// The learner's own images in real Chromium: a folder of colour photos the test makes
+// (PNG and JPEG from the browser's own encoders, mixed sizes, three classes) is chosen as a
+// folder; the page shows the classes and counts, the colour CNN trains on it to at least
+// 90 % on its test images, the input block shows three channels, and the model downloads,
+// reopens and predicts the same. The same with a zip; bad files are named and the loaded
+// dataset stays.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { deflateRawSync, crc32 } from 'node:zlib';
+import { serve } from './serve.mjs';
+import { byTestId, launch, openPage, reveal, screenshot, ARTEFACTS } from './browser.mjs';
+
+let server, url, browser, page, problems;
+
+before(async () => {
+  ({ server, url } = await serve(new URL('../dist', import.meta.url).pathname));
+  browser = await launch();
+  ({ page, problems } = await openPage(browser, url));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const { text, set } = byTestId(() => page);
+const CLASSES = { cherries: [200, 30, 40], leaves: [50, 160, 60], sky: [60, 110, 220] };
+const FOLDER = `${ARTEFACTS}own-images/orchard`;
+
+/** Makes `perClass` photos per class in the page: each its class's colour with noise and a
+ * grey blob, 24–80 px each way, PNG or JPEG in turn. Returns [path, bytes] pairs. */
+async function makePhotos(perClass) {
+  const made = await page.evaluate(
+    async ({ classes, perClass }) => {
+      let seed = 7;
+      const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+      const out = [];
+      for (let i = 0; i < perClass; i++) {
+        for (const [name, [r, g, b]] of Object.entries(classes)) {
+          const [w, h] = [24 + rand(57), 24 + rand(57)];
+          const canvas = new OffscreenCanvas(w, h);
+          const ctx = canvas.getContext('2d');
+          const img = ctx.createImageData(w, h);
+          for (let p = 0; p < w * h; p++) {
+            img.data[p * 4] = r + rand(50) - 25;
+            img.data[p * 4 + 1] = g + rand(50) - 25;
+            img.data[p * 4 + 2] = b + rand(50) - 25;
+            img.data[p * 4 + 3] = 255;
+          }
+          ctx.putImageData(img, 0, 0);
+          const grey = rand(256);
+          ctx.fillStyle = `rgb(${grey},${grey},${grey})`;
+          ctx.beginPath();
+          ctx.arc(rand(w), rand(h), 3 + rand(6), 0, 2 * Math.PI);
+          ctx.fill();
+          const type = i % 2 ? 'image/jpeg' : 'image/png';
+          const blob = await canvas.convertToBlob({ type, quality: 0.9 });
+          const bytes = [...new Uint8Array(await blob.arrayBuffer())];
+          out.push([`${name}/${String(i).padStart(3, '0')}.${i % 2 ? 'jpg' : 'png'}`, bytes]);
+        }
+      }
+      return out;
+    },
+    { classes: CLASSES, perClass },
+  );
+  return made.map(([path, bytes]) => [path, Buffer.from(bytes)]);
+}
+
+/** A zip (deflated entries) of `files`, all inside `folder/`, made here with node's zlib. */
+function zipOf(folder, files) {
+  const local = [], central = [];
+  let offset = 0;
+  for (const [path, bytes] of files) {
+    const name = Buffer.from(`${folder}/${path}`);
+    const data = deflateRawSync(bytes);
+    const header = Buffer.alloc(26);
+    header.writeUInt16LE(20, 0);
+    header.writeUInt16LE(8, 4);
+    header.writeUInt32LE(crc32(bytes), 10);
+    header.writeUInt32LE(data.length, 14);
+    header.writeUInt32LE(bytes.length, 18);
+    header.writeUInt16LE(name.length, 22);
+    const sig = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+    local.push(sig(0x04034b50), header, name, data);
+    const tail = Buffer.alloc(14);
+    tail.writeUInt32LE(offset, 10);
+    central.push(sig(0x02014b50), Buffer.from([20, 3]), header, tail, name);
+    offset += 4 + header.length + name.length + data.length;
+  }
+  const dir = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...local, dir, end]);
+}
+
+const waitForText = (id, value, timeout = 120_000) =>
+  page.waitForFunction(
+    ([id, value]) => document.querySelector(`[data-testid="${id}"]`)?.textContent === value,
+    [id, value],
+    { timeout },
+  );
+
+const classRows = () =>
+  page.$$eval('[data-testid=class-counts] tbody tr', (rows) =>
+    rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+
+let photos, saved;
+
+/** The model's answers on the test gallery: "test image #i, labelled X: the model says Y". */
+const predictions = (p) =>
+  p.$$eval('[data-testid^=test-image-]', (items) => items.map((i) => i.title.replace(/ \(.*/, '')));
+
+test('a folder of generated colour photos loads with its classes and counts', async () => {
+  await page.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  photos = await makePhotos(40);
+  rmSync(FOLDER, { recursive: true, force: true });
+  for (const [path, bytes] of photos) {
+    mkdirSync(`${FOLDER}/${path.split('/')[0]}`, { recursive: true });
+    writeFileSync(`${FOLDER}/${path}`, bytes);
+  }
+  // A file that is not an image rides along: it is named, the rest load.
+  writeFileSync(`${FOLDER}/sky/notes.txt`, 'not a photo');
+  await page.getByTestId('images-folder').setInputFiles(FOLDER);
+  await waitForText('dataset-name', 'orchard');
+  const rows = await classRows();
+  assert.deepEqual(rows.map((r) => r[0]), ['cherries', 'leaves', 'sky']);
+  const total = rows.reduce((s, [, train, test]) => s + Number(train) + Number(test), 0);
+  assert.equal(total, 120, 'every photo loaded');
+  assert.deepEqual(rows.map((r) => Number(r[2])), [8, 8, 8], 'a fifth of each class held out');
+  assert.equal(await text('count-train'), '96');
+  assert.equal(await text('count-test'), '24');
+  await page.getByTestId('left-out').getByText('orchard/sky/notes.txt: is not an image this app reads').waitFor({ state: 'attached' });
+  // The samples are drawn in colour.
+  const colours = await page.getByTestId('sample-grid').evaluate((c) => {
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let red = 0, green = 0, blue = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i] > 150 && px[i + 1] < 90) red++;
+      if (px[i + 1] > 120 && px[i] < 100 && px[i + 2] < 110) green++;
+      if (px[i + 2] > 180 && px[i] < 110) blue++;
+    }
+    return { red, green, blue };
+  });
+  assert.ok(colours.red > 100 && colours.green > 100 && colours.blue > 100, JSON.stringify(colours));
+  await screenshot(page, 'own-images-loaded');
+});
+
+test('the colour CNN trains on them to 90 % and shows three input channels', async () => {
+  await page.getByTestId('preset').selectOption({ label: 'Colour CNN' });
+  await set('cfg-epochs', 6);
+  await set('cfg-batch', 16);
+  await page.getByTestId('cfg-backend').selectOption('cpu');
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'finished', null, { timeout: 180_000 });
+  await reveal(page, 'test-result');
+  const shown = await text('test-result');
+  const accuracy = Number(/Test set: ([\d.]+)% accuracy on 24 images/.exec(shown)[1]);
+  console.log(`# figure: colour CNN on 96 generated 32×32 RGB photos, 6 epochs on the CPU: ${accuracy}% on 24 test images`);
+  assert.ok(accuracy >= 90, shown);
+  // The input block: the colour image and its red, green and blue channels beside it.
+  const input = await page.getByTestId('input-image').evaluate((c) => {
+    const ctx = c.getContext('2d');
+    const w = (c.width - 12) / 4;
+    const at = (panel) => [...ctx.getImageData(panel * (w + 4) + w / 2, c.height / 2, 1, 1).data].slice(0, 3);
+    return { width: c.width, height: c.height, panels: [0, 1, 2, 3].map(at) };
+  });
+  assert.ok(input.width > input.height * 3, `four panels: ${JSON.stringify(input)}`);
+  const [, r, g, b] = input.panels;
+  assert.ok(r[1] === 0 && r[2] === 0 && g[0] === 0 && g[2] === 0 && b[0] === 0 && b[1] === 0, JSON.stringify(input.panels));
+  assert.match(await text('layer-0-shape'), /^32\s*×\s*32\s*×\s*16$/);
+  await screenshot(page, 'own-images-trained');
+
+  // The model file keeps the input shape and class names; reopened, it predicts the same.
+  await reveal(page, 'gallery-summary');
+  await page.getByTestId('gallery-summary').filter({ hasText: /of 24 right/ }).waitFor({ timeout: 30_000 });
+  const before = await predictions(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
+  const path = `${ARTEFACTS}${download.suggestedFilename()}`;
+  await download.saveAs(path);
+  const bytes = readFileSync(path);
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString());
+  assert.deepEqual(JSON.parse(header.__metadata__.class_names), ['cherries', 'leaves', 'sky']);
+  assert.deepEqual(JSON.parse(header.__metadata__.config).model.input, [32, 32, 3]);
+  saved = { path, before };
+});
+
+test('the same photos as a zip load the same dataset', async () => {
+  const zip = zipOf('orchard-zip', photos);
+  await page.getByTestId('images-zip').setInputFiles({ name: 'orchard-zip.zip', mimeType: 'application/zip', buffer: zip });
+  await waitForText('dataset-name', 'orchard-zip');
+  assert.equal(await text('count-train'), '96');
+  assert.equal(await text('count-test'), '24');
+  assert.deepEqual((await classRows()).map((r) => r[0]), ['cherries', 'leaves', 'sky']);
+});
+
+test('the downloaded model, opened in a new page on the same images, answers the same', async () => {
+  const { page: fresh, problems: freshProblems } = await openPage(browser, url);
+  await fresh.getByTestId('count-train').waitFor({ timeout: 120_000 });
+  const zip = zipOf('orchard', photos);
+  await fresh.getByTestId('images-zip').setInputFiles({ name: 'orchard.zip', mimeType: 'application/zip', buffer: zip });
+  await fresh.waitForFunction(() => document.querySelector('[data-testid="dataset-name"]')?.textContent === 'orchard', null, { timeout: 60_000 });
+  await fresh.getByTestId('open-model').setInputFiles(saved.path);
+  await fresh.getByTestId('notice').filter({ hasText: 'Opened' }).waitFor({ timeout: 30_000 });
+  await reveal(fresh, 'gallery-summary');
+  await fresh.getByTestId('gallery-summary').filter({ hasText: /of 24 right/ }).waitFor({ timeout: 30_000 });
+  assert.deepEqual(await predictions(fresh), saved.before, 'the reopened model gives the same answers');
+  await screenshot(fresh, 'own-images-reopened');
+  assert.deepEqual(freshProblems, []);
+  await fresh.close();
+});
+
+test('a zip bomb, a folder of one class and a broken zip are named; the dataset stays', async () => {
+  // 200 MB of zeros in one entry: refused by its declared size, never inflated.
+  const bomb = zipOf('bomb', [...photos.slice(0, 6), ['cherries/zeros.png', Buffer.alloc(200_000_000)]]);
+  await page.getByTestId('images-zip').setInputFiles({ name: 'bomb.zip', mimeType: 'application/zip', buffer: bomb });
+  await waitForText('dataset-name', 'bomb');
+  await page.getByTestId('left-out').getByText('bomb/cherries/zeros.png: declares 190 MiB inflated', { exact: false }).waitFor({ state: 'attached' });
+  const one = zipOf('one', photos.filter(([p]) => p.startsWith('sky/')));
+  await page.getByTestId('images-zip').setInputFiles({ name: 'one.zip', mimeType: 'application/zip', buffer: one });
+  await page.getByTestId('dataset-error').getByText("found one class ('sky')", { exact: false }).waitFor();
+  assert.equal(await text('dataset-name'), 'bomb', 'the loaded dataset stays');
+  await page.getByTestId('images-zip').setInputFiles({ name: 'cut.zip', mimeType: 'application/zip', buffer: one.subarray(0, 1000) });
+  await page.getByTestId('dataset-error').getByText('cut.zip: not a zip archive', { exact: false }).waitFor();
+  assert.equal(await text('dataset-name'), 'bomb');
+  await screenshot(page, 'own-images-errors');
+});
+
+test('no console errors were logged', () => {
+  assert.deepEqual(problems, []);
+});
