@@ -8,9 +8,10 @@ mkdirSync(ARTEFACTS, { recursive: true });
 
 /**
  * Starts headless Chromium with WebGPU (SwiftShader) and no background network traffic;
- * `{ webgpu: false }` leaves WebGPU off, as Chromium ships it on machines it does not trust.
+ * `{ webgpu: false }` leaves WebGPU off, as Chromium ships it on machines it does not trust;
+ * `{ camera: true }` gives pages Chromium's fake camera (a moving test pattern), allowed.
  */
-export function launch({ webgpu = true } = {}) {
+export function launch({ webgpu = true, camera = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: [
@@ -21,6 +22,7 @@ export function launch({ webgpu = true } = {}) {
       '--disable-sync',
       '--no-first-run',
       '--disable-dev-shm-usage',
+      ...(camera ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
     ],
   });
 }

@@ -15,7 +15,7 @@ let server, url, browser, page, problems;
 
 before(async () => {
   ({ server, url } = await serve(new URL('../dist', import.meta.url).pathname));
-  browser = await launch();
+  browser = await launch({ camera: true });
   ({ page, problems } = await openPage(browser, url));
 });
 
@@ -162,14 +162,14 @@ test('the colour CNN trains on them to 90 % and shows three input channels', asy
   const accuracy = Number(/Test set: ([\d.]+)% accuracy on 24 images/.exec(shown)[1]);
   console.log(`# figure: colour CNN on 96 generated 32×32 RGB photos, 6 epochs on the CPU: ${accuracy}% on 24 test images`);
   assert.ok(accuracy >= 90, shown);
-  // The input block: the colour image and its red, green and blue channels beside it.
+  // The input block: the colour image and its red, green and blue channels, 2×2.
   const input = await page.getByTestId('input-image').evaluate((c) => {
     const ctx = c.getContext('2d');
-    const w = (c.width - 12) / 4;
-    const at = (panel) => [...ctx.getImageData(panel * (w + 4) + w / 2, c.height / 2, 1, 1).data].slice(0, 3);
+    const [w, h] = [(c.width - 4) / 2, (c.height - 4) / 2];
+    const at = (k) => [...ctx.getImageData((k % 2) * (w + 4) + w / 2, Math.floor(k / 2) * (h + 4) + h / 2, 1, 1).data].slice(0, 3);
     return { width: c.width, height: c.height, panels: [0, 1, 2, 3].map(at) };
   });
-  assert.ok(input.width > input.height * 3, `four panels: ${JSON.stringify(input)}`);
+  assert.ok(input.width > 60 && Math.abs(input.width - input.height) < 2, `four panels: ${JSON.stringify(input)}`);
   const [, r, g, b] = input.panels;
   assert.ok(r[1] === 0 && r[2] === 0 && g[0] === 0 && g[2] === 0 && b[0] === 0 && b[1] === 0, JSON.stringify(input.panels));
   assert.match(await text('layer-0-shape'), /^32\s*×\s*32\s*×\s*16$/);
@@ -179,6 +179,7 @@ test('the colour CNN trains on them to 90 % and shows three input channels', asy
   await reveal(page, 'gallery-summary');
   await page.getByTestId('gallery-summary').filter({ hasText: /of 24 right/ }).waitFor({ timeout: 30_000 });
   const before = await predictions(page);
+  await reveal(page, 'save-model');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
   const path = `${ARTEFACTS}${download.suggestedFilename()}`;
   await download.saveAs(path);
@@ -228,6 +229,56 @@ test('a zip bomb, a folder of one class and a broken zip are named; the dataset 
   await page.getByTestId('dataset-error').getByText('cut.zip: not a zip archive', { exact: false }).waitFor();
   assert.equal(await text('dataset-name'), 'bomb');
   await screenshot(page, 'own-images-errors');
+});
+
+test('the webcam fills classes with frames from the fake camera, which load as a dataset', async () => {
+  await page.getByTestId('tab-data').click();
+  await page.getByTestId('cam-start').click();
+  await page.getByTestId('cam-stop').waitFor();
+  const hold = async (row, ms) => {
+    const button = page.getByTestId(`cam-hold-${row}`);
+    await button.scrollIntoViewIfNeeded();
+    await button.dispatchEvent('pointerdown');
+    await page.waitForTimeout(ms);
+    await button.dispatchEvent('pointerup');
+  };
+  await page.getByTestId('cam-name-0').fill('left');
+  await page.getByTestId('cam-name-0').dispatchEvent('change');
+  await page.getByTestId('cam-name-1').fill('right');
+  await page.getByTestId('cam-name-1').dispatchEvent('change');
+  await hold(0, 1500);
+  await hold(1, 1500);
+  const count = async (row) => Number(await text(`cam-count-${row}`));
+  const [left, right] = [await count(0), await count(1)];
+  console.log(`# figure: webcam: ${left} and ${right} frames captured from Chromium's fake camera in 1.5 s each`);
+  assert.ok(left >= 5 && right >= 5, `${left}, ${right} frames`);
+  // A third class, then deleted; one frame deleted.
+  await page.getByTestId('cam-add').click();
+  await page.getByTestId('cam-class-2').waitFor();
+  await page.getByTestId('cam-delete-2').click();
+  assert.equal(await page.getByTestId('cam-class-2').count(), 0);
+  await page.getByTestId('cam-frame-0').first().click();
+  assert.equal(await count(0), left - 1);
+  // The frames are captured from the camera: not blank.
+  const lit = await page.getByTestId('cam-frame-1').first().evaluate((img) => {
+    const c = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0;
+    for (let i = 0; i < px.length; i += 4) sum += px[i] + px[i + 1] + px[i + 2];
+    return { side: c.width, mean: sum / (px.length / 4) / 3 };
+  });
+  assert.equal(lit.side, 96);
+  assert.ok(lit.mean > 10, `a frame of the fake camera: mean ${lit.mean}`);
+  await screenshot(page, 'own-images-webcam');
+  await page.getByTestId('cam-use').click();
+  await waitForText('dataset-name', 'webcam');
+  const rows = await classRows();
+  assert.deepEqual(rows.map((r) => r[0]), ['left', 'right']);
+  const total = rows.reduce((s, [, train, test]) => s + Number(train) + Number(test), 0);
+  assert.equal(total, left - 1 + right, 'every frame is an image of its class');
+  await page.getByTestId('cam-stop').click();
 });
 
 test('no console errors were logged', () => {

@@ -67,6 +67,13 @@ layer "native: build the tests and examples (clippy's lints as errors)"
 cargo test --quiet --lib --bins --tests --examples --no-run
 layer "native: cargo test (unit tests, then the suites in tests/: engine, gpu, io, lessons)"
 cargo test --quiet --lib --bins --tests
+layer "native: the train_images command on the photos the io tests generated"
+cargo run --quiet --example train_images -- --folder target/own-images/fruit --epochs 4 --batch 16 \
+  | tee build/train-images.txt
+tail -n 1 build/train-images.txt | node -e '
+  const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  if (!(r.test_accuracy >= 0.9)) throw new Error(`train_images: test accuracy ${r.test_accuracy}`);
+  console.log(`# figure: train_images on ${r.train_images} + ${r.test_images} generated ${r.input.join("×")} photos, ${r.class_names.length} classes: ${(100 * r.test_accuracy).toFixed(1)}% test accuracy, ${Math.round(r.samples_per_s)} samples/s`);'
 layer "native: doc tests"
 cargo test --quiet --doc
 

@@ -168,13 +168,19 @@ pub fn mlp_gemm_shapes() -> Vec<(usize, usize, usize, bool, &'static str)> {
 /// A dataset of `n` random 28×28 images with random labels: throughput does not depend on
 /// what the pixels show.
 pub fn synthetic_dataset(n: usize, seed: u64) -> Dataset {
+    synthetic_images(n, seed, [28, 28, 1])
+}
+
+/// `n` random images of `shape` (`[rows, cols, channels]`) in 10 classes.
+pub fn synthetic_images(n: usize, seed: u64, shape: [usize; 3]) -> Dataset {
     let mut rng = Rng::new(seed, 9);
+    let size = shape.iter().product::<usize>();
     let mut set = || ImageSet {
-        rows: 28,
-        cols: 28,
-        channels: 1,
+        rows: shape[0],
+        cols: shape[1],
+        channels: shape[2],
         classes: 10,
-        images: (0..n * 784).map(|_| rng.below(256) as u8).collect(),
+        images: (0..n * size).map(|_| rng.below(256) as u8).collect(),
         labels: (0..n).map(|_| rng.below(10) as u8).collect(),
     };
     let (train, test) = (set(), set());
@@ -195,9 +201,21 @@ pub async fn train_record(
     device: &Device,
     min_ms: f64,
 ) -> Result<Record> {
-    let dataset = Arc::new(synthetic_dataset(100 * batch + batch, 2));
+    train_record_on(preset, [28, 28, 1], batch, device, min_ms).await
+}
+
+/// [`train_record`] on random images of `shape` (e.g. 32×32×3 colour photos).
+pub async fn train_record_on(
+    preset: Preset,
+    shape: [usize; 3],
+    batch: usize,
+    device: &Device,
+    min_ms: f64,
+) -> Result<Record> {
+    let dataset = Arc::new(synthetic_images(100 * batch + batch, 2, shape));
     // As many epochs as a run may have: the benchmark stops on time, never at the end.
     let mut config = TrainConfig::for_preset(preset, crate::train::config::MAX_EPOCHS, 1);
+    config.model = preset.spec_for(&shape, 10);
     config.batch_size = batch;
     config.split.validation = batch;
     let mut trainer = Trainer::on_device(config, dataset, device.clone())?;
@@ -209,7 +227,7 @@ pub async fn train_record(
         backend: backend_name(device),
         env: env(),
         model: Some(preset.name().into()),
-        shape: None,
+        shape: (shape != [28, 28, 1]).then(|| format!("{}x{}x{}", shape[0], shape[1], shape[2])),
         batch,
         threads: threads::threads(),
         gflops: None,
@@ -292,6 +310,9 @@ pub async fn gpu_gemm_record(
     })
 }
 
+/// The colour photos the benchmarks train on: 32×32 RGB, as CIFAR-10.
+pub const COLOUR: [usize; 3] = [32, 32, 3];
+
 /// The GPU suite: GEMM at 256³ and `big`³, then training throughput of the default CNN and
 /// the MLP at batch 64 (and at `train_batch`, which real GPUs need to be busy).
 pub async fn gpu_suite(
@@ -311,6 +332,7 @@ pub async fn gpu_suite(
             emit(&train_record(preset, train_batch, device, min_ms * 2.0).await?);
         }
     }
+    emit(&train_record_on(Preset::ColourCnn, COLOUR, 64, device, min_ms * 2.0).await?);
     Ok(())
 }
 
@@ -379,6 +401,8 @@ pub async fn cpu_suite(
             }
         }
         cpu_training_suite(min_ms, &[n], &mut emit).await?;
+        threads::set_threads(n);
+        emit(&train_record_on(Preset::ColourCnn, COLOUR, 64, &Device::Cpu, min_ms * 2.0).await?);
     }
     Ok(())
 }

@@ -282,7 +282,10 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             }
             // A small set of one's own: validate on a tenth of it, batches no larger.
             let images = summary.train_count;
-            if train.config.with_untracked(|c| c.check_data(images).is_err()) {
+            if train
+                .config
+                .with_untracked(|c| c.check_data(images).is_err())
+            {
                 train.config.update(|c| {
                     c.split.validation = (images / 10).max(1).min(images.saturating_sub(1));
                     c.split.train_subset = None;

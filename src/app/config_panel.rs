@@ -148,6 +148,17 @@ pub fn AugmentationSettings() -> impl IntoView {
                     |c| c.augmentation.erase_prob as f64, |c, v| c.augmentation.erase_prob = v.clamp(0.0, 1.0) as f32)}
                 {number("blur p", "Probability of a slight blur.", "aug-blur",
                     |c| c.augmentation.blur_prob as f64, |c, v| c.augmentation.blur_prob = v.clamp(0.0, 1.0) as f32)}
+                {number("colour jitter", "Scale brightness, contrast and saturation by random factors in [1 − s, 1 + s]: for photos.", "aug-jitter",
+                    |c| c.augmentation.colour_jitter as f64, |c, v| c.augmentation.colour_jitter = v.clamp(0.0, 1.0) as f32)}
+                <label class="field" title="Mirror half the images left–right: right for most photos, wrong for digits (b and d).">
+                    "flip ↔"
+                    <input type="checkbox" data-testid="aug-hflip"
+                        prop:checked=move || state.config.with(|c| c.augmentation.hflip)
+                        on:change=move |e| {
+                            let on = event_target_checked(&e);
+                            state.config.update(|c| c.augmentation.hflip = on);
+                        }/>
+                </label>
             </div>
             <canvas node_ref=preview class="pixelated" data-testid="augment-preview" width="0" height="0"
                 title="Training samples as the augmentation shows them to the network"></canvas>

@@ -185,7 +185,8 @@ impl Look {
 }
 
 /// One stored image (`rows × cols × channels` bytes) as the learner would see it; with
-/// `planes`, a colour image's three channels beside it, each in its own tint.
+/// `planes`, a colour image in a 2×2 grid with its three channels, each in its own tint
+/// (the image, red; green, blue).
 pub fn draw_pixels(
     canvas: &HtmlCanvasElement,
     pixels: &[u8],
@@ -204,7 +205,7 @@ pub fn draw_pixels(
         }
     }
     let tiles: Vec<(&[u8], Option<String>)> = images.iter().map(|i| (&i[..], None)).collect();
-    draw_stored(canvas, &tiles, look, scale, 4)
+    draw_stored(canvas, &tiles, look, scale, 2)
 }
 
 /// Stored images (each `rows × cols × channels` bytes, with an optional caption) left to

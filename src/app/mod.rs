@@ -23,6 +23,7 @@ mod threads;
 mod train_panel;
 mod url_state;
 mod watch;
+mod webcam;
 
 use leptos::prelude::*;
 

@@ -8,7 +8,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DataTransfer, File, FileList};
+use web_sys::{Blob, DataTransfer, File, FileList};
 
 use super::bridge;
 use super::state::{DatasetState, Progress};
@@ -44,16 +44,17 @@ extern "C" {
     fn dropped_folder(dt: &DataTransfer) -> JsValue;
 }
 
-/// The files the learner chose: each with its path inside the chosen folder (or a zip).
+/// The files the learner chose (or the webcam's frames): each with its path inside the
+/// chosen folder, or a zip's name.
 #[derive(Clone)]
 pub struct Chosen {
     pub name: String,
-    pub files: Vec<(String, File)>,
+    pub files: Vec<(String, Blob)>,
     pub options: ImportOptions,
 }
 
 /// A zip, or the files of a folder (paths relative to the folder, as `webkitRelativePath`).
-fn chosen(files: Vec<(String, File)>, options: ImportOptions) -> Option<Chosen> {
+fn chosen(files: Vec<(String, Blob)>, options: ImportOptions) -> Option<Chosen> {
     let first = files.first()?.0.clone();
     let name = match first
         .strip_suffix(".zip")
@@ -77,10 +78,10 @@ fn relative_path(file: &File) -> String {
         .unwrap_or_else(|| file.name())
 }
 
-fn from_list(list: FileList) -> Vec<(String, File)> {
+fn from_list(list: FileList) -> Vec<(String, Blob)> {
     (0..list.length())
         .filter_map(|i| list.get(i))
-        .map(|f| (relative_path(&f), f))
+        .map(|f| (relative_path(&f), f.into()))
         .collect()
 }
 
@@ -102,7 +103,10 @@ pub fn drop_folder(transfer: &DataTransfer, datasets: DatasetState) -> bool {
             .iter()
             .filter_map(|p| {
                 let p = Array::from(&p);
-                Some((p.get(0).as_string()?, p.get(1).dyn_into::<File>().ok()?))
+                Some((
+                    p.get(0).as_string()?,
+                    p.get(1).dyn_into::<File>().ok()?.into(),
+                ))
             })
             .collect();
         if let Some(c) = chosen(files, options) {
@@ -115,7 +119,7 @@ pub fn drop_folder(transfer: &DataTransfer, datasets: DatasetState) -> bool {
 /// Loads a dropped or chosen `.zip` as images.
 pub fn open_zip(file: File, datasets: DatasetState) {
     let options = datasets.import.get_untracked();
-    if let Some(c) = chosen(vec![(file.name(), file)], options) {
+    if let Some(c) = chosen(vec![(file.name(), file.into())], options) {
         supervisor::load_images(c, datasets);
     }
 }

@@ -50,7 +50,7 @@ pub fn Tabs() -> impl IntoView {
             <div class="tab-panel" data-tab="optimizer" hidden=panel("optimizer")><OptimizerSettings/></div>
             <div class="tab-panel" data-tab="regularisation" hidden=panel("regularisation")><RegularisationSettings/></div>
             <div class="tab-panel" data-tab="augmentation" hidden=panel("augmentation")><AugmentationSettings/></div>
-            <div class="tab-panel two" data-tab="data" hidden=panel("data")><DataSettings/><DatasetDetails/></div>
+            <div class="tab-panel two" data-tab="data" hidden=panel("data")><DataSettings/><DatasetDetails/><super::webcam::Webcam/></div>
             <div class="tab-panel" data-tab="curves" hidden=panel("curves")><CurveDetails/></div>
             <div class="tab-panel two" data-tab="inside" hidden=panel("inside")><FilterView/><Histograms/></div>
             <div class="tab-panel" data-tab="errors" hidden=panel("errors")><Evaluation/></div>

@@ -377,14 +377,17 @@ pub fn Evaluation() -> impl IntoView {
             <h2>"Validation: where it goes wrong"</h2>
             {move || state.validation.get().map(|r| {
                 let top = r.confusion.iter().flatten().copied().max().unwrap_or(1).max(1) as f32;
+                let names = datasets.summary.with(|s| s.as_ref().map(|s| s.class_names.clone()).unwrap_or_default());
+                let name = |i: usize| names.get(i).cloned().unwrap_or_else(|| i.to_string());
+                let short = |i: usize| name(i).chars().take(10).collect::<String>();
                 view! {
                     <p data-testid="validation-accuracy">{format!("{:.2}% of {} validation images right", 100.0 * r.accuracy, r.count)}</p>
                     <table class="confusion" data-testid="confusion-matrix">
                         <tr><th title="true class ↓, predicted class →">"true \\ predicted"</th>
-                            {(0..r.confusion.len()).map(|j| view! { <th>{j}</th> }).collect_view()}
+                            {(0..r.confusion.len()).map(|j| view! { <th title=name(j)>{j}</th> }).collect_view()}
                             <th>"accuracy"</th></tr>
                         {r.confusion.iter().enumerate().map(|(i, row)| view! {
-                            <tr><th>{i}</th>
+                            <tr><th title=name(i)>{if name(i) == i.to_string() { i.to_string() } else { format!("{i} {}", short(i)) }}</th>
                                 {row.iter().enumerate().map(|(j, &n)| {
                                     let shade = (n as f32 / top).sqrt();
                                     let color = if i == j { format!("rgba(47,111,222,{shade:.2})") } else { format!("rgba(200,40,40,{shade:.2})") };

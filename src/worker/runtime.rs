@@ -231,7 +231,7 @@ fn import_images(
     let zip = paths.len() == 1 && paths[0].to_ascii_lowercase().ends_with(".zip");
     let imported = if zip {
         let bytes = buffers.into_iter().next().unwrap_or_default();
-        folder::import_zip(name, &bytes, options, progress)
+        folder::import_zip(&paths[0], &bytes, options, progress)
     } else {
         folder::import_files(
             name,

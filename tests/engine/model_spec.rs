@@ -236,3 +236,27 @@ fn initialisers_have_the_variance_their_formula_promises() {
     assert_eq!(first(&a), first(&b));
     assert_ne!(first(&a), first(&c));
 }
+
+#[test]
+fn a_model_follows_the_data_shape_and_classes_and_presets_are_known_at_any_shape() {
+    let mnist = Preset::DefaultCnn.spec();
+    assert_eq!(Preset::of(&mnist), Some(Preset::DefaultCnn));
+    let photos = mnist.for_data(&[32, 32, 3], 5);
+    assert_eq!(photos.input, [32, 32, 3]);
+    assert_eq!(photos.output_shape().unwrap(), [5]);
+    assert_eq!(Preset::of(&photos), Some(Preset::DefaultCnn));
+    // conv 5×5×3→8, conv 5×5×8→16, dense (5·5·16)→5.
+    assert_eq!(
+        photos.param_count().unwrap(),
+        (5 * 5 * 3 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (400 * 5 + 5)
+    );
+    let colour = Preset::ColourCnn.spec_for(&[64, 64, 3], 100);
+    assert_eq!(Preset::of(&colour), Some(Preset::ColourCnn));
+    assert_eq!(colour.output_shape().unwrap(), [100]);
+    // Back to MNIST: the same layers as the preset's.
+    assert_eq!(colour.for_data(&[28, 28, 1], 10), Preset::ColourCnn.spec());
+    // Edited: no preset.
+    let mut edited = photos.clone();
+    edited.layers.pop();
+    assert_eq!(Preset::of(&edited), None);
+}

@@ -756,3 +756,48 @@ fn l1_leaves_more_weights_near_zero_than_l2() {
     println!("near zero: L1 {:.1}%  L2 {:.1}%", 100.0 * a, 100.0 * b);
     assert!(a > 2.0 * b && a > 0.05, "L1 {a} vs L2 {b}");
 }
+
+#[test]
+fn colour_statistics_are_per_channel_and_jitter_keeps_grey_grey() {
+    // Two 1×2 RGB images: red channel 0 and 255, green always 255, blue 51.
+    let set = ImageSet {
+        rows: 1,
+        cols: 2,
+        channels: 3,
+        classes: 2,
+        images: vec![0, 255, 51, 255, 255, 51, 0, 255, 51, 255, 255, 51],
+        labels: vec![0, 1],
+    };
+    let n = Normalizer::fit(Normalization::Standardize, &set, &[0, 1]);
+    assert_eq!(n.channels(), 3);
+    assert!(close(n.channel_mean[0], 0.5, 1e-6) && close(n.channel_std[0], 0.5, 1e-6));
+    assert!(close(n.channel_mean[1], 1.0, 1e-6) && close(n.channel_mean[2], 0.2, 1e-6));
+    let mut px = vec![1.0, 1.0, 0.2];
+    n.apply(&mut px);
+    assert!(
+        close(px[0], 1.0, 1e-5) && close(px[1], 0.0, 1e-3) && close(px[2], 0.0, 1e-3),
+        "{px:?}"
+    );
+    // Colour jitter: brightness and contrast move every channel; saturation leaves a grey
+    // pixel grey and pulls a coloured one towards its grey.
+    let a = trainer::data::augment::ImageAugment {
+        jitter: Some((1.0, 1.0, 0.0)),
+        ..Default::default()
+    };
+    let mut grey = vec![0.4, 0.4, 0.4];
+    a.apply(&mut grey, 1, 1, 3);
+    assert!(grey.iter().all(|&v| close(v, 0.4, 1e-6)), "{grey:?}");
+    let mut red = vec![0.9, 0.0, 0.0];
+    a.apply(&mut red, 1, 1, 3);
+    assert!(red.iter().all(|&v| close(v, 0.3, 1e-6)), "{red:?}");
+    let brighter = trainer::data::augment::ImageAugment {
+        jitter: Some((1.5, 1.0, 1.0)),
+        ..Default::default()
+    };
+    let mut dim = vec![0.2, 0.4, 0.8];
+    brighter.apply(&mut dim, 1, 1, 3);
+    assert!(
+        close(dim[0], 0.3, 1e-6) && close(dim[1], 0.6, 1e-6) && dim[2] == 1.0,
+        "{dim:?}"
+    );
+}

@@ -59,6 +59,12 @@ pub fn InputBlock(height: RwSignal<f64>) -> impl IntoView {
         let look = datasets.summary.with(|s| Look::of(s.as_ref()));
         let side = look.rows.max(look.cols);
         let scale = ((height.get() * 0.3) / side.max(1) as f64).clamp(1.0, 4.0) as usize;
+        // Colour: four panels in a 2×2 grid, each half as large.
+        let scale = if look.channels == 3 {
+            scale.div_ceil(2)
+        } else {
+            scale
+        };
         // A colour image with its red, green and blue channels: the three maps the first
         // layer's filters see.
         let _ = draw_pixels(&c, &p, look, scale, true);

@@ -263,14 +263,20 @@ fn held_out(n: usize, fraction: f32, rng: &mut Rng) -> Vec<bool> {
     out
 }
 
-/// Imports a whole `.zip` of a class-folder layout: entries inflate one at a time.
+/// Imports the `.zip` file `file` of a class-folder layout (the dataset is named after the
+/// file, without `.zip`): entries inflate one at a time.
 pub fn import_zip(
-    name: &str,
+    file: &str,
     bytes: &[u8],
     options: ImportOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Imported> {
-    let archive = zip::ZipArchive::open(name, bytes)?;
+    let archive = zip::ZipArchive::open(file, bytes)?;
+    let stem = file.len().saturating_sub(4);
+    let name = match file.get(stem..) {
+        Some(ext) if ext.eq_ignore_ascii_case(".zip") => &file[..stem],
+        _ => file,
+    };
     let files: Vec<&zip::ZipEntry> = archive.entries.iter().filter(|e| !e.is_dir()).collect();
     let mut paths: Vec<String> = files.iter().map(|e| e.name.clone()).collect();
     // The same path twice (a zip may hold it): the first is kept.
