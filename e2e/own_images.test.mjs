@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { deflateRawSync, crc32 } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { serve } from './serve.mjs';
 import { byTestId, launch, openPage, reveal, screenshot, ARTEFACTS } from './browser.mjs';
 
@@ -190,6 +191,22 @@ test('the colour CNN trains on them to 90 % and shows three input channels', asy
   saved = { path, before };
 });
 
+test('the native command trains on the same folder the page did, to the same accuracy', () => {
+  // `make test` has built it (with its flags) before this suite runs.
+  const out = execFileSync(
+    'cargo',
+    ['run', '--quiet', '--example', 'train_images', '--', '--folder', FOLDER, '--epochs', '6', '--batch', '16'],
+    { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname },
+  );
+  const summary = JSON.parse(out.trim().split('\n').pop());
+  console.log(`# figure: train_images on the page's folder: ${(100 * summary.test_accuracy).toFixed(1)}% on ${summary.test_images} test images, ${summary.left_out} file left out`);
+  assert.deepEqual(summary.class_names, ['cherries', 'leaves', 'sky']);
+  assert.deepEqual(summary.input, [32, 32, 3]);
+  assert.equal(summary.train_images + summary.test_images, 120);
+  assert.equal(summary.left_out, 1, 'notes.txt');
+  assert.ok(summary.test_accuracy >= 0.9, JSON.stringify(summary));
+});
+
 test('the same photos as a zip load the same dataset', async () => {
   const zip = zipOf('orchard-zip', photos);
   await page.getByTestId('images-zip').setInputFiles({ name: 'orchard-zip.zip', mimeType: 'application/zip', buffer: zip });
@@ -197,6 +214,33 @@ test('the same photos as a zip load the same dataset', async () => {
   assert.equal(await text('count-train'), '96');
   assert.equal(await text('count-test'), '24');
   assert.deepEqual((await classRows()).map((r) => r[0]), ['cherries', 'leaves', 'sky']);
+});
+
+test('a folder dropped on the page loads like a chosen one', async () => {
+  // A synthetic drop cannot carry a real folder, so the drop's items hand out entries that
+  // answer as the browser's FileSystem entries do (isDirectory, createReader, file); the
+  // files in them are real Files of the photos, and everything after is the page's own.
+  const few = photos.filter(([p]) => Number(p.split('/')[1].slice(0, 3)) < 10);
+  await page.evaluate((files) => {
+    const file = (name, bytes) => ({ isFile: true, isDirectory: false, name, file: (ok) => ok(new File([new Uint8Array(bytes)], name)) });
+    const dir = (name, children) => ({
+      isFile: false, isDirectory: true, name,
+      createReader: () => { let done = false; return { readEntries: (ok) => { ok(done ? [] : children); done = true; } }; },
+    });
+    const classes = {};
+    for (const [path, bytes] of files) {
+      const [cls, name] = path.split('/');
+      (classes[cls] ??= []).push(file(name, bytes));
+    }
+    const root = dir('dropped', Object.entries(classes).map(([c, f]) => dir(c, f)));
+    const dt = new DataTransfer();
+    Object.defineProperty(dt, 'items', { value: [{ webkitGetAsEntry: () => root }] });
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true }));
+  }, few.map(([p, b]) => [p, [...b]]));
+  await waitForText('dataset-name', 'dropped');
+  const rows = await classRows();
+  assert.deepEqual(rows.map((r) => r[0]), ['cherries', 'leaves', 'sky']);
+  assert.deepEqual(rows.map((r) => Number(r[1]) + Number(r[2])), [10, 10, 10]);
 });
 
 test('the downloaded model, opened in a new page on the same images, answers the same', async () => {

@@ -404,5 +404,6 @@ pub async fn cpu_suite(
         threads::set_threads(n);
         emit(&train_record_on(Preset::ColourCnn, COLOUR, 64, &Device::Cpu, min_ms * 2.0).await?);
     }
+    threads::set_threads(1);
     Ok(())
 }

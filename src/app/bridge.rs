@@ -280,12 +280,14 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
                     .config
                     .update(|c| c.model = c.model.for_data(&input, classes));
             }
-            // A small set of one's own: validate on a tenth of it, batches no larger.
+            // A small set of one's own images: validate on a tenth of it, batches no larger.
+            // (The built-in sets keep the learner's settings, a link's included: a setting
+            // that does not fit them is explained, not changed.)
             let images = summary.train_count;
-            if train
+            let misfit = train
                 .config
-                .with_untracked(|c| c.check_data(images).is_err())
-            {
+                .with_untracked(|c| c.check_data(images).is_err());
+            if summary.photos && misfit {
                 train.config.update(|c| {
                     c.split.validation = (images / 10).max(1).min(images.saturating_sub(1));
                     c.split.train_subset = None;
