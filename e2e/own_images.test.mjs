@@ -166,7 +166,8 @@ test('the colour CNN trains on them to 90 % and shows three input channels', asy
   // The input block: the colour image and its red, green and blue channels, 2×2.
   const input = await page.getByTestId('input-image').evaluate((c) => {
     const ctx = c.getContext('2d');
-    const [w, h] = [(c.width - 4) / 2, (c.height - 4) / 2];
+    // Each panel is followed by a 4 px gap.
+    const [w, h] = [c.width / 2 - 4, c.height / 2 - 4];
     const at = (k) => [...ctx.getImageData((k % 2) * (w + 4) + w / 2, Math.floor(k / 2) * (h + 4) + h / 2, 1, 1).data].slice(0, 3);
     return { width: c.width, height: c.height, panels: [0, 1, 2, 3].map(at) };
   });

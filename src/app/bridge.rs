@@ -272,13 +272,11 @@ fn apply(event: Event, datasets: DatasetState, train: TrainState) {
             // The model takes the new images' shape and has one output per class.
             let input = [summary.rows, summary.cols, summary.channels];
             let classes = summary.class_names.len();
-            let fits = |c: &crate::train::TrainConfig| {
-                c.model.input == input && c.model.output_shape().ok() == Some(vec![classes])
-            };
-            if !train.config.with_untracked(fits) {
-                train
-                    .config
-                    .update(|c| c.model = c.model.for_data(&input, classes));
+            let adapted = train
+                .config
+                .with_untracked(|c| c.model.for_data(&input, classes));
+            if train.config.with_untracked(|c| c.model != adapted) {
+                train.config.update(|c| c.model = adapted);
             }
             // A small set of one's own images: validate on a tenth of it, batches no larger.
             // (The built-in sets keep the learner's settings, a link's included: a setting

@@ -103,39 +103,82 @@ fn paint_tiles(
     per_row: usize,
     tone: Tone,
 ) -> Result<(), JsValue> {
+    // Signed tiles are stretched over their own range.
+    let bounds: Vec<f32> = tiles
+        .iter()
+        .map(|t| {
+            let (lo, hi) = t
+                .values
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+            lo.abs().max(hi.abs()).max(1e-12)
+        })
+        .collect();
+    let captions: Vec<Option<&str>> = tiles.iter().map(|t| t.caption.as_deref()).collect();
+    let grid = Grid {
+        rows,
+        cols,
+        scale,
+        per_row,
+    };
+    paint_grid(canvas, grid, &captions, |k, i| {
+        let v = *tiles[k].values.get(i)?;
+        let grey = match tone {
+            Tone::Ink => 255.0 * (1.0 - v.clamp(0.0, 1.0)),
+            Tone::Signed => 127.5 + 127.5 * v / bounds[k],
+        } as u8;
+        Some([grey; 3])
+    })
+}
+
+/// Tiles of `rows × cols` pixels, each pixel `scale` screen pixels, `per_row` to a row.
+#[derive(Clone, Copy)]
+struct Grid {
+    rows: usize,
+    cols: usize,
+    scale: usize,
+    per_row: usize,
+}
+
+/// Paints one tile per caption (a 4 px gap after each, a caption line above them when any
+/// has one) on a white canvas sized to fit; `colour(k, i)` is tile k's pixel i (row-major),
+/// white when `None`.
+fn paint_grid(
+    canvas: &HtmlCanvasElement,
+    grid: Grid,
+    captions: &[Option<&str>],
+    colour: impl Fn(usize, usize) -> Option<[u8; 3]>,
+) -> Result<(), JsValue> {
+    let Grid {
+        rows,
+        cols,
+        scale,
+        per_row,
+    } = grid;
     let gap = 4;
-    let caption_h = if tiles.iter().any(|t| t.caption.is_some()) {
+    let caption_h = if captions.iter().any(Option::is_some) {
         13
     } else {
         0
     };
     let (cell_w, cell_h) = (cols * scale + gap, rows * scale + gap + caption_h);
-    let per_row = per_row.max(1).min(tiles.len().max(1));
-    let lines = tiles.len().div_ceil(per_row).max(1);
+    let per_row = per_row.max(1).min(captions.len().max(1));
+    let lines = captions.len().div_ceil(per_row).max(1);
     let (width, height) = (per_row * cell_w, lines * cell_h);
     canvas.set_width(width as u32);
     canvas.set_height(height as u32);
-    if tiles.is_empty() {
+    if captions.is_empty() {
         return Ok(());
     }
     let mut rgba = vec![255u8; width * height * 4];
-    for (k, tile) in tiles.iter().enumerate() {
+    for k in 0..captions.len() {
         let (x0, y0) = ((k % per_row) * cell_w, (k / per_row) * cell_h + caption_h);
-        let (lo, hi) = tile
-            .values
-            .iter()
-            .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
-        let bound = lo.abs().max(hi.abs()).max(1e-12);
         for y in 0..rows * scale {
             for x in 0..cols * scale {
-                let v = tile.values.get((y / scale) * cols + x / scale).copied();
-                let grey = match (tone, v) {
-                    (_, None) => 255.0,
-                    (Tone::Ink, Some(v)) => 255.0 * (1.0 - v.clamp(0.0, 1.0)),
-                    (Tone::Signed, Some(v)) => 127.5 + 127.5 * v / bound,
-                };
-                let at = ((y0 + y) * width + x0 + x) * 4;
-                rgba[at..at + 3].fill(grey as u8);
+                if let Some(rgb) = colour(k, (y / scale) * cols + x / scale) {
+                    let at = ((y0 + y) * width + x0 + x) * 4;
+                    rgba[at..at + 3].copy_from_slice(&rgb);
+                }
             }
         }
     }
@@ -145,8 +188,8 @@ fn paint_tiles(
     context.put_image_data(&image, 0.0, 0.0)?;
     context.set_font("11px sans-serif");
     context.set_fill_style_str("#1d2330");
-    for (k, tile) in tiles.iter().enumerate() {
-        if let Some(caption) = &tile.caption {
+    for (k, caption) in captions.iter().enumerate() {
+        if let Some(caption) = caption {
             let (x0, y0) = ((k % per_row) * cell_w, (k / per_row) * cell_h);
             context.fill_text(caption, x0 as f64, y0 as f64 + 10.0)?;
         }
@@ -223,55 +266,20 @@ pub fn draw_stored(
         channels,
         photos,
     } = look;
-    let gap = 4;
-    let caption_h = if tiles.iter().any(|t| t.1.is_some()) {
-        13
-    } else {
-        0
+    let captions: Vec<Option<&str>> = tiles.iter().map(|t| t.1.as_deref()).collect();
+    let grid = Grid {
+        rows,
+        cols,
+        scale,
+        per_row,
     };
-    let (cell_w, cell_h) = (cols * scale + gap, rows * scale + gap + caption_h);
-    let per_row = per_row.max(1).min(tiles.len().max(1));
-    let lines = tiles.len().div_ceil(per_row).max(1);
-    let (width, height) = (per_row * cell_w - gap, lines * cell_h - gap);
-    canvas.set_width(width as u32);
-    canvas.set_height(height as u32);
-    if tiles.is_empty() {
-        return Ok(());
-    }
-    let mut rgba = vec![255u8; width * height * 4];
-    for (k, (pixels, _)) in tiles.iter().enumerate() {
-        let (x0, y0) = ((k % per_row) * cell_w, (k / per_row) * cell_h + caption_h);
-        for y in 0..rows * scale {
-            for x in 0..cols * scale {
-                let from = ((y / scale) * cols + x / scale) * channels;
-                let Some(px) = pixels.get(from..from + channels) else {
-                    continue;
-                };
-                let rgb = match channels {
-                    3 => [px[0], px[1], px[2]],
-                    _ if photos => [px[0]; 3],
-                    _ => [255 - px[0]; 3],
-                };
-                let at = ((y0 + y) * width + x0 + x) * 4;
-                rgba[at..at + 3].copy_from_slice(&rgb);
-            }
-        }
-    }
-    let context = context2d(canvas)?;
-    let js = |e: JsValue| format!("{e:?}");
-    let image =
-        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)
-            .map_err(js)?;
-    context.put_image_data(&image, 0.0, 0.0).map_err(js)?;
-    context.set_font("11px sans-serif");
-    context.set_fill_style_str("#1d2330");
-    for (k, (_, caption)) in tiles.iter().enumerate() {
-        if let Some(caption) = caption {
-            let (x0, y0) = ((k % per_row) * cell_w, (k / per_row) * cell_h);
-            context
-                .fill_text(caption, x0 as f64, y0 as f64 + 10.0)
-                .map_err(js)?;
-        }
-    }
-    Ok(())
+    paint_grid(canvas, grid, &captions, |k, i| {
+        let px = tiles[k].0.get(i * channels..(i + 1) * channels)?;
+        Some(match channels {
+            3 => [px[0], px[1], px[2]],
+            _ if photos => [px[0]; 3],
+            _ => [255 - px[0]; 3],
+        })
+    })
+    .map_err(|e| format!("{e:?}"))
 }

@@ -13,7 +13,9 @@ use web_sys::{Blob, DataTransfer, File, FileList};
 use super::bridge;
 use super::state::{DatasetState, Progress};
 use super::supervisor;
-use crate::data::folder::{decode, Fit, ImportOptions, MAX_DATASET_BYTES, MAX_SOURCE_BYTES};
+use crate::data::folder::{
+    decode, zip_stem, Fit, ImportOptions, MAX_DATASET_BYTES, MAX_SOURCE_BYTES,
+};
 use crate::size;
 use crate::worker::protocol::Request;
 
@@ -56,10 +58,7 @@ pub struct Chosen {
 /// A zip, or the files of a folder (paths relative to the folder, as `webkitRelativePath`).
 fn chosen(files: Vec<(String, Blob)>, options: ImportOptions) -> Option<Chosen> {
     let first = files.first()?.0.clone();
-    let name = match first
-        .strip_suffix(".zip")
-        .or_else(|| first.strip_suffix(".ZIP"))
-    {
+    let name = match zip_stem(&first) {
         Some(stem) if files.len() == 1 => stem.to_string(),
         _ => first.split('/').next().unwrap_or("Your images").to_string(),
     };

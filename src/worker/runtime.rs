@@ -228,7 +228,7 @@ fn import_images(
             });
         }
     };
-    let zip = paths.len() == 1 && paths[0].to_ascii_lowercase().ends_with(".zip");
+    let zip = paths.len() == 1 && folder::zip_stem(&paths[0]).is_some();
     let imported = if zip {
         let bytes = buffers.into_iter().next().unwrap_or_default();
         folder::import_zip(&paths[0], &bytes, options, progress)

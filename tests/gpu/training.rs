@@ -95,6 +95,22 @@ fn the_default_cnn_needs_at_most_40_dispatches_per_step() {
     assert!(counts.iter().all(|&c| c <= 40), "{counts:?}");
 }
 
+/// Every augmentation on at once, strongly, with colour jitter of `colour_jitter`.
+fn every_augmentation(colour_jitter: f32) -> Augmentation {
+    Augmentation {
+        rotation_deg: 20.0,
+        translate_px: 3.0,
+        scale: 0.2,
+        noise_std: 0.1,
+        erase_prob: 0.5,
+        blur_prob: 0.5,
+        invert_prob: 0.5,
+        hflip: true,
+        vflip: true,
+        colour_jitter,
+    }
+}
+
 #[test]
 fn batches_gathered_and_augmented_on_the_gpu_equal_the_cpu_ones() {
     let Some(ctx) = common::gpu() else { return };
@@ -107,18 +123,7 @@ fn batches_gathered_and_augmented_on_the_gpu_equal_the_cpu_ones() {
         Normalization::Standardize,
     ] {
         let normalizer = Normalizer::fit(kind, &dataset.train, &indices);
-        let aug = Augmentation {
-            rotation_deg: 20.0,
-            translate_px: 3.0,
-            scale: 0.2,
-            noise_std: 0.1,
-            erase_prob: 0.5,
-            blur_prob: 0.5,
-            invert_prob: 0.5,
-            hflip: true,
-            vflip: true,
-            colour_jitter: 0.0,
-        };
+        let aug = every_augmentation(0.0);
         let mut rng = Rng::new(1, 1);
         let augments: Vec<_> = indices
             .iter()
@@ -169,21 +174,7 @@ fn colour_batches_of_seven_classes_gathered_on_the_gpu_equal_the_cpu_ones() {
     ] {
         let normalizer = Normalizer::fit(kind, &set, &indices);
         assert_eq!(normalizer.channels(), 3);
-        for aug in [
-            None,
-            Some(Augmentation {
-                rotation_deg: 20.0,
-                translate_px: 3.0,
-                scale: 0.2,
-                noise_std: 0.1,
-                erase_prob: 0.5,
-                blur_prob: 0.5,
-                invert_prob: 0.5,
-                hflip: true,
-                vflip: true,
-                colour_jitter: 0.4,
-            }),
-        ] {
+        for aug in [None, Some(every_augmentation(0.4))] {
             let mut rng = Rng::new(1, 1);
             let augments: Option<Vec<_>> =
                 aug.map(|a| indices.iter().map(|_| a.sample(13, 17, &mut rng)).collect());

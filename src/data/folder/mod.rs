@@ -263,6 +263,13 @@ fn held_out(n: usize, fraction: f32, rng: &mut Rng) -> Vec<bool> {
     out
 }
 
+/// The name of a `.zip` file without its extension (any case); `None` for another file.
+pub fn zip_stem(file: &str) -> Option<&str> {
+    let stem = file.len().checked_sub(4)?;
+    let ext = file.get(stem..)?;
+    ext.eq_ignore_ascii_case(".zip").then(|| &file[..stem])
+}
+
 /// Imports the `.zip` file `file` of a class-folder layout (the dataset is named after the
 /// file, without `.zip`): entries inflate one at a time.
 pub fn import_zip(
@@ -272,11 +279,7 @@ pub fn import_zip(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Imported> {
     let archive = zip::ZipArchive::open(file, bytes)?;
-    let stem = file.len().saturating_sub(4);
-    let name = match file.get(stem..) {
-        Some(ext) if ext.eq_ignore_ascii_case(".zip") => &file[..stem],
-        _ => file,
-    };
+    let name = zip_stem(file).unwrap_or(file);
     let files: Vec<&zip::ZipEntry> = archive.entries.iter().filter(|e| !e.is_dir()).collect();
     let mut paths: Vec<String> = files.iter().map(|e| e.name.clone()).collect();
     // The same path twice (a zip may hold it): the first is kept.
