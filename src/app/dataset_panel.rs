@@ -207,6 +207,12 @@ fn ProgressLine() -> impl IntoView {
 #[component]
 fn Summary(summary: DatasetSummary) -> impl IntoView {
     let datasets = expect_context::<DatasetState>();
+    // What the worker timed: IDX files are inflated and parsed, images decoded and resized.
+    let work = if summary.photos {
+        "decode and resize"
+    } else {
+        "inflate and parse"
+    };
     let largest = summary
         .train_class_counts
         .iter()
@@ -242,7 +248,7 @@ fn Summary(summary: DatasetSummary) -> impl IntoView {
             </p>
             {move || datasets.ready_ms.get().map(|(ready, parse)| view! {
                 <p class="muted" data-testid="dataset-timing">
-                    {format!("Ready {:.0} ms after the page opened ({:.0} ms to inflate and parse).", ready, parse)}
+                    {format!("Ready {:.0} ms after the page opened ({:.0} ms to {}).", ready, parse, work)}
                 </p>
             })}
             <table class="class-counts" data-testid="class-counts">
