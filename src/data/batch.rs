@@ -27,7 +27,8 @@ pub fn make_batch(
     augments: Option<&[ImageAugment]>,
 ) -> Batch {
     let size = set.image_size();
-    let mut pixels = vec![0.0f32; indices.len() * size];
+    // Every element is written below, so a recycled buffer will do.
+    let mut pixels = crate::backend::cpu::buffers::take(indices.len() * size);
     // Image by image, in groups over the CPU threads.
     threads::for_each_image_group(indices.len(), &mut pixels, size, size, |images, pixels| {
         for (dst, n) in pixels.chunks_exact_mut(size).zip(images) {

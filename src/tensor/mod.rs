@@ -161,7 +161,7 @@ impl Tensor {
     /// A tensor with every element equal to `value`.
     pub fn full(shape: impl Into<Vec<usize>>, value: f32) -> Tensor {
         let mut t = Tensor::scratch(shape);
-        t.as_mut_slice().fill(value);
+        crate::backend::cpu::elementwise::fill(t.as_mut_slice(), value);
         t
     }
 
@@ -344,6 +344,22 @@ impl Tensor {
         match &mut self.storage {
             Storage::Cpu(v) => Arc::make_mut(v).0.as_mut_slice(),
             Storage::Gpu(_) => panic!("as_mut_slice() on a GPU tensor"),
+        }
+    }
+
+    /// For a CPU kernel that rewrites every element from its old value: when other tensors
+    /// share this one's elements, gives this tensor fresh ones (contents unspecified) and
+    /// returns the shared ones, which the kernel copies part by part as it goes: one pass
+    /// over memory instead of a whole copy and then the kernel's own. `None` when the
+    /// elements are this tensor's alone (or it is on a GPU).
+    pub fn unshare_cpu(&mut self) -> Option<Tensor> {
+        match &self.storage {
+            Storage::Cpu(v) if Arc::strong_count(v) > 1 => {
+                let old = self.clone();
+                self.storage = cpu(buffers::take(v.0.len()));
+                Some(old)
+            }
+            _ => None,
         }
     }
 

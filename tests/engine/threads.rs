@@ -93,3 +93,43 @@ fn gemm_gives_the_same_bits_on_any_number_of_threads() {
         }
     }
 }
+
+/// An update of weights that another tensor shares (the trainer keeps the last good ones):
+/// each part copies its range as it goes. The sharer keeps the old values; the weights get
+/// the bits of an update of an unshared copy, on 1, 2 and 3 threads.
+#[test]
+fn an_update_of_shared_weights_leaves_the_sharer_as_it_was() {
+    let _turn = turn();
+    use trainer::backend::ops::{self, UpdateRule};
+    use trainer::random::Rng;
+    use trainer::tensor::Tensor;
+    let mut rng = Rng::new(9, 9);
+    let len = 100_003;
+    let mut values = || (0..len).map(|_| rng.range(-1.0, 1.0)).collect::<Vec<f32>>();
+    let (start, g) = (values(), Tensor::from_vec([len], values()).unwrap());
+    let adam = UpdateRule::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-7,
+        c1: 0.1,
+        c2: 0.001,
+        decay: 0.0,
+    };
+    let step = |p: &mut Tensor| {
+        let mut state = vec![Tensor::zeros([len]), Tensor::zeros([len])];
+        ops::optimizer_step(adam, p, &g, &mut state, 0.01, 0.0).unwrap();
+        p.to_vec()
+    };
+    let alone = step(&mut Tensor::from_vec([len], start.clone()).unwrap());
+    assert!(alone != start, "the step changed nothing");
+    for n in [1, 2, 3] {
+        threads::set_threads(n);
+        let mut p = Tensor::from_vec([len], start.clone()).unwrap();
+        let kept = p.clone();
+        let updated = step(&mut p);
+        threads::set_threads(1);
+        assert!(kept.to_vec() == start, "{n} threads: the sharer changed");
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert!(bits(&updated) == bits(&alone), "{n} threads: other bits");
+    }
+}

@@ -27,7 +27,7 @@ pub fn take(len: usize) -> Vec<f32> {
                 .filter(|(_, b)| b.len() >= len && b.len() <= 2 * len)
                 .min_by_key(|(_, b)| b.len())
                 .map(|(i, _)| i);
-            best.map(|i| pool.swap_remove(i))
+            best.map(|i| pool.remove(i))
         });
         if let Some(mut buffer) = recycled {
             buffer.truncate(len);
@@ -37,16 +37,49 @@ pub fn take(len: usize) -> Vec<f32> {
     vec![0.0; len]
 }
 
-/// Returns a buffer to the pool (or frees it, if the pool is full).
+/// Returns a buffer to the pool. A full pool frees the buffer given back longest ago to make
+/// room, so the sizes a training step asks for keep being served even after the pool has
+/// filled with some other size; a buffer larger than the whole pool is freed.
 pub fn give(buffer: Vec<f32>) {
     if buffer.len() < MIN_POOLED {
         return;
     }
     POOL.with(|pool| {
         let mut pool = pool.borrow_mut();
-        let held: usize = pool.iter().map(|b| b.len()).sum();
-        if pool.len() < MAX_BUFFERS && held + buffer.len() <= MAX_FLOATS {
-            pool.push(buffer);
+        if buffer.len() > MAX_FLOATS {
+            return;
         }
+        let mut held: usize = pool.iter().map(|b| b.len()).sum();
+        while pool.len() >= MAX_BUFFERS || held + buffer.len() > MAX_FLOATS {
+            held -= pool.remove(0).len();
+        }
+        pool.push(buffer);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_pool_still_recycles_the_sizes_given_back_last() {
+        for _ in 0..MAX_BUFFERS {
+            give(vec![0.0; 4000]);
+        }
+        give(vec![1.0; 1500]);
+        // A recycled buffer keeps its old contents; a new one would be zeros.
+        assert_eq!(take(1500)[0], 1.0, "the newest buffer was dropped");
+        assert!(POOL.with(|p| p.borrow().len()) <= MAX_BUFFERS);
+    }
+
+    #[test]
+    fn a_buffer_is_served_once_and_best_fitting() {
+        give(vec![2.0; 3000]);
+        give(vec![3.0; 2100]);
+        let b = take(2000);
+        assert_eq!((b.len(), b[0]), (2000, 3.0));
+        let c = take(2000);
+        assert_eq!((c.len(), c[0]), (2000, 2.0));
+        assert_eq!(take(2000), vec![0.0; 2000]);
+    }
 }

@@ -27,6 +27,16 @@ pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     });
 }
 
+/// `y = a·y + b·x` (each product rounded, then the sum: the bits of a `scale` and then an
+/// `axpy`, in one pass).
+pub fn scale_add(y: &mut [f32], a: f32, b: f32, x: &[f32]) {
+    for_each_run(y, 1, |at, y| {
+        for (y, &x) in y.iter_mut().zip(&x[at..]) {
+            *y = a * *y + b * x;
+        }
+    });
+}
+
 /// `y = a·y + b·x`, except that `y = 0` where `x` is exactly 0: a moving average of weights
 /// that keeps the zeros L1 put in them.
 pub fn scale_add_keep_zeros(y: &mut [f32], a: f32, b: f32, x: &[f32]) {
@@ -71,4 +81,9 @@ pub fn mul(a: &[f32], b: &[f32], y: &mut [f32]) {
 /// `y = x`.
 pub fn copy(x: &[f32], y: &mut [f32]) {
     for_each_run(y, 1, |at, y| y.copy_from_slice(&x[at..][..y.len()]));
+}
+
+/// `x = value` everywhere.
+pub fn fill(x: &mut [f32], value: f32) {
+    for_each_run(x, 1, |_, x| x.fill(value));
 }

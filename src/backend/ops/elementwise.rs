@@ -39,10 +39,7 @@ pub fn axpy(y: &mut Tensor, a: f32, x: &Tensor) -> Result<()> {
 pub fn scale_add(y: &mut Tensor, a: f32, b: f32, x: &Tensor) -> Result<()> {
     same_len("scale_add", y, x)?;
     match placement("scale_add", &[y, x])? {
-        None => {
-            cpu::scale(y.as_mut_slice(), a);
-            cpu::axpy(y.as_mut_slice(), b, x.as_slice());
-        }
+        None => cpu::scale_add(y.as_mut_slice(), a, b, x.as_slice()),
         Some(ctx) => {
             y.make_unique();
             gpu::scale_add(&ctx, x.len(), a, b, y.gpu_buffer(), x.gpu_buffer())?
@@ -93,7 +90,7 @@ pub fn scale(x: &mut Tensor, a: f32) -> Result<()> {
 /// Sets every element to zero, keeping the shape and device.
 pub fn fill_zero(x: &mut Tensor) -> Result<()> {
     match placement("fill_zero", &[x])? {
-        None => x.as_mut_slice().fill(0.0),
+        None => cpu::fill(x.as_mut_slice(), 0.0),
         Some(ctx) => {
             // A cleared buffer is zeros: no dispatch needed. A shared one is replaced.
             let shape = x.shape().to_vec();

@@ -117,6 +117,10 @@ pub fn optimizer_step(
             // In parts over the CPU threads: every element's update is independent.
             let len = p.len();
             let chunk = threads::chunk_len(len);
+            // Weights that another tensor still holds (the trainer keeps the last good ones)
+            // are copied by each part just before it updates them.
+            let before = p.unshare_cpu();
+            let before = before.as_ref().map(Tensor::as_slice);
             let (p, g) = (SharedMut::new(p.as_mut_slice()), g.as_slice());
             let state: Vec<SharedMut<f32>> = state
                 .iter_mut()
@@ -126,6 +130,9 @@ pub fn optimizer_step(
                 let (a, b) = (part * chunk, ((part + 1) * chunk).min(len));
                 // SAFETY: parts cover disjoint ranges of the parameter and of each state.
                 let p = unsafe { p.range(a, b) };
+                if let Some(before) = before {
+                    p.copy_from_slice(&before[a..b]);
+                }
                 let mut state: Vec<&mut [f32]> =
                     state.iter().map(|s| unsafe { s.range(a, b) }).collect();
                 cpu_step(rule, p, &g[a..b], &mut state, lr, l1)
