@@ -1,5 +1,6 @@
 //! The benchmark command, native half: `cargo run --release --example bench [min_ms]`.
-//! Prints one JSON object per line (see `trainer::bench`): the CPU suite, then the GPU suite
+//! Prints one JSON object per line (see `trainer::bench`): the CPU suite, its training figures
+//! again with the thread counts taken in turn, then the GPU suite
 //! on the first Vulkan adapter (lavapipe here; any GPU elsewhere). `make bench` also runs
 //! the browser half in headless Chromium.
 //!
@@ -33,6 +34,11 @@ fn main() -> Result<(), trainer::Error> {
     pollster::block_on(async {
         if !gpu_only {
             trainer::bench::cpu_suite(min_ms, &thread_counts, print).await?;
+            if thread_counts.len() > 1 {
+                // The training figures again, each count in turn (see the function).
+                trainer::bench::cpu_training_interleaved(min_ms / 10.0, 20, &thread_counts, print)
+                    .await?;
+            }
         }
         match GpuContext::new().await {
             Ok(ctx) => {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 
 const load = (f) =>
   readFileSync(f, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-const key = (r) => `${r.bench} ${r.backend} ${r.model ?? r.shape} batch ${r.batch} threads ${r.threads ?? 1}`;
+const key = (r) =>
+  `${r.bench} ${r.backend} ${r.model ?? r.shape} batch ${r.batch} threads ${r.threads ?? 1}${r.blocks ? ' in turn' : ''}`;
 const figure = (r) => r.samples_per_s ?? r.gflops;
 const [native, browser] = process.argv.slice(2).map(load);
 const byKey = new Map(native.map((r) => [key(r), r]));

@@ -1,17 +1,19 @@
 // The browser half of `make bench` for threads: the CPU suite (src/bench.rs) in the page's
 // threaded worker (dist/worker_mt*, as a cross-origin isolated page starts it) in headless
 // Chromium, at 1 and 2 threads and more where the machine has them; then the training
-// figures again at 1 and 2 threads taken in turn, `rounds` times, so that a machine whose
-// speed drifts (a shared one) moves both alike. Prints one JSON record per line, then each
-// training and GEMM figure's speed-up over 1 thread: from the suite, and the median of the
-// rounds' ratios.
+// figures again, taken in turn: one trainer per model trains `rounds` rounds of a block of
+// `block_ms` at 1 thread and a block at 2, so that a machine whose speed drifts (a shared
+// one) moves both alike. Prints one JSON record per line, then each training and GEMM
+// figure's speed-up over 1 thread: from the suite, and from the blocks taken in turn.
 //
-//   node scripts/bench-threads.mjs [min_ms] [rounds]     (needs the release bundle: make build)
+//   node scripts/bench-threads.mjs [min_ms] [rounds] [block_ms]
+//                                          (needs the release bundle: make build)
 import { serve } from '../e2e/serve.mjs';
 import { launch } from '../e2e/browser.mjs';
 
 const minMs = Number(process.argv[2] ?? 1500);
-const rounds = Number(process.argv[3] ?? 5);
+const rounds = Number(process.argv[3] ?? 20);
+const blockMs = Number(process.argv[4] ?? 150);
 const { server, url } = await serve(new URL('../dist', import.meta.url).pathname, 0, {
   pages: { '/bench.html': '<!doctype html><title>bench</title><link rel="icon" href="data:,">' },
 });
@@ -32,16 +34,16 @@ try {
     console.log(json);
     records.push(JSON.parse(json));
   });
-  const run = (threads, trainingOnly) =>
+  const run = (threads, minMs, blocks) =>
     page.evaluate(
-      ({ threads, minMs, trainingOnly }) =>
+      ({ threads, minMs, blocks }) =>
         new Promise((done) => {
           const worker = new Worker('./worker_mt_loader.js');
           worker.onerror = (e) => done(`worker error: ${e.message}`);
           worker.onmessage = ({ data }) => {
             const event = JSON.parse(data[0]);
             if (event === 'Ready') {
-              worker.postMessage([JSON.stringify({ Bench: { threads, min_ms: minMs, training_only: trainingOnly } })]);
+              worker.postMessage([JSON.stringify({ Bench: { threads, min_ms: minMs, blocks } })]);
             } else if (event.BenchRecord) window.benchRecord(event.BenchRecord);
             else if (event.BenchDone) {
               worker.terminate();
@@ -49,14 +51,12 @@ try {
             }
           };
         }),
-      { threads, minMs, trainingOnly },
+      { threads, minMs, blocks },
     );
-  let error = await run(counts, false);
+  let error = await run(counts, minMs, 0);
   if (error) throw new Error(error);
   suiteLength = records.length;
-  const turns = [];
-  for (let r = 0; r < rounds; r += 1) turns.push(1, 2);
-  error = await run(turns, true);
+  error = await run([1, 2], blockMs, rounds);
   if (error) throw new Error(error);
 } finally {
   await browser.close();
@@ -73,13 +73,12 @@ for (const r of suite.filter((r) => r.threads > 1 && (r.bench === 'train' || r.s
   const base = one.get(key(r));
   if (base) console.log(`${key(r).padEnd(32)} ${r.threads} threads: ${(figure(r) / figure(base)).toFixed(2)}×  (${figure(base).toFixed(1)} → ${figure(r).toFixed(1)} ${r.samples_per_s ? 'samples/s' : 'GFLOP/s'}; the suite)`);
 }
-// The rounds: records come as (1 thread: CNN, MLP), (2 threads: CNN, MLP), … in turn.
+// The blocks taken in turn: one record per model and thread count, then the arithmetic run
+// between blocks (what the cores themselves gave meanwhile: the ceiling of the others).
 const turns = records.slice(suiteLength);
-for (const model of [...new Set(turns.map((r) => r.model))]) {
-  const mine = turns.filter((r) => r.model === model);
-  const ratios = [];
-  for (let i = 0; i + 1 < mine.length; i += 2) ratios.push(figure(mine[i + 1]) / figure(mine[i]));
-  const sorted = [...ratios].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  console.log(`train ${model.padEnd(26)} 2 threads: ${median.toFixed(2)}×  (median of ${ratios.length} rounds of 1 then 2 threads: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
+for (const r of turns.filter((r) => r.threads > 1)) {
+  const base = turns.find((b) => b.threads === 1 && b.bench === r.bench && b.model === r.model);
+  const name = r.bench === 'train' ? `train ${r.model}` : 'pure arithmetic (the ceiling)';
+  const unit = r.samples_per_s ? 'samples/s' : 'GFLOP/s';
+  console.log(`${name.padEnd(32)} ${r.threads} threads: ${(figure(r) / figure(base)).toFixed(2)}×  (${figure(base).toFixed(1)} → ${figure(r).toFixed(1)} ${unit}; ${r.blocks} blocks at each count, in turn)`);
 }

@@ -41,6 +41,10 @@ pub struct Record {
     /// GPU compute dispatches per training step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dispatches_per_step: Option<f64>,
+    /// For figures taken in turn with other thread counts ([`cpu_training_interleaved`]):
+    /// how many blocks of steps this count ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<usize>,
 }
 
 /// "native" or "browser".
@@ -97,6 +101,7 @@ pub fn gemm_record(m: usize, k: usize, n: usize, ta: bool, label: &str, min_ms: 
         ms_per_iter: ms / iters as f64,
         iters,
         dispatches_per_step: None,
+        blocks: None,
     }
 }
 
@@ -142,6 +147,7 @@ pub fn conv_record(
         ms_per_iter: ms / iters as f64,
         iters,
         dispatches_per_step: None,
+        blocks: None,
     }
 }
 
@@ -212,13 +218,7 @@ pub async fn train_record_on(
     device: &Device,
     min_ms: f64,
 ) -> Result<Record> {
-    let dataset = Arc::new(synthetic_images(100 * batch + batch, 2, shape));
-    // As many epochs as a run may have: the benchmark stops on time, never at the end.
-    let mut config = TrainConfig::for_preset(preset, crate::train::config::MAX_EPOCHS, 1);
-    config.model = preset.spec_for(&shape, 10);
-    config.batch_size = batch;
-    config.split.validation = batch;
-    let mut trainer = Trainer::on_device(config, dataset, device.clone())?;
+    let mut trainer = bench_trainer(preset, shape, batch, device)?;
     // Warm up: compile pipelines, fill buffer pools, let V8 tier up.
     train_for(&mut trainer, min_ms / 4.0).await?;
     let (iters, ms, dispatches) = train_for(&mut trainer, min_ms).await?;
@@ -236,7 +236,123 @@ pub async fn train_record_on(
         iters,
         dispatches_per_step: (!dispatches.is_empty())
             .then(|| dispatches.iter().sum::<u64>() as f64 / dispatches.len() as f64),
+        blocks: None,
     })
+}
+
+/// CPU training throughput of the default CNN and the MLP at each of `thread_counts`, taken
+/// in turn: one trainer per model trains `blocks` rounds, each round a block of about
+/// `block_ms` at every count. A machine whose speed drifts (a shared one: a neighbour's load
+/// comes and goes over seconds) moves every count alike, so the ratios between the figures
+/// are the threads' own. After each block, a tenth as long of pure arithmetic over the
+/// threads measures what the cores themselves give at that count (`"arithmetic"` records,
+/// GFLOP/s): the ceiling the training figures are read against. Emits one record per model
+/// and count, then the arithmetic ones; leaves one thread set.
+pub async fn cpu_training_interleaved(
+    block_ms: f64,
+    blocks: usize,
+    thread_counts: &[usize],
+    mut emit: impl FnMut(&Record),
+) -> Result<()> {
+    let counts: Vec<usize> = thread_counts
+        .iter()
+        .copied()
+        .filter(|&n| threads::set_threads(n) == n)
+        .collect();
+    let mut probes = vec![(0usize, 0.0f64); counts.len()];
+    for preset in [Preset::DefaultCnn, Preset::Mlp] {
+        let mut trainer = bench_trainer(preset, [28, 28, 1], 64, &Device::Cpu)?;
+        for &n in &counts {
+            threads::set_threads(n);
+            train_for(&mut trainer, block_ms).await?;
+        }
+        let mut totals = vec![(0usize, 0.0f64); counts.len()];
+        for _ in 0..blocks.max(1) {
+            for ((&n, total), probe) in counts.iter().zip(&mut totals).zip(&mut probes) {
+                threads::set_threads(n);
+                let (steps, ms, _) = train_for(&mut trainer, block_ms).await?;
+                *total = (total.0 + steps, total.1 + ms);
+                let (parts, ms) = arithmetic_for(block_ms / 10.0);
+                *probe = (probe.0 + parts, probe.1 + ms);
+            }
+        }
+        for (&n, &(steps, ms)) in counts.iter().zip(&totals) {
+            emit(&Record {
+                bench: "train",
+                backend: "cpu".into(),
+                env: env(),
+                model: Some(preset.name().into()),
+                shape: None,
+                batch: 64,
+                threads: n,
+                gflops: None,
+                samples_per_s: Some((64 * steps) as f64 / (ms / 1e3)),
+                ms_per_iter: ms / steps as f64,
+                iters: steps,
+                dispatches_per_step: None,
+                blocks: Some(blocks.max(1)),
+            });
+        }
+    }
+    // The machine's own speed-up at each count over the same blocks: parts of pure
+    // arithmetic, with no memory traffic and no serial work, are what the cores give.
+    for (&n, &(parts, ms)) in counts.iter().zip(&probes) {
+        emit(&Record {
+            bench: "arithmetic",
+            backend: "cpu".into(),
+            env: env(),
+            model: None,
+            shape: None,
+            batch: 1,
+            threads: n,
+            gflops: Some(parts as f64 * ARITHMETIC_FLOPS / (ms * 1e6)),
+            samples_per_s: None,
+            ms_per_iter: ms / parts as f64,
+            iters: parts,
+            dispatches_per_step: None,
+            blocks: Some(2 * blocks.max(1)),
+        });
+    }
+    threads::set_threads(1);
+    Ok(())
+}
+
+/// Multiply-adds (two flops each) in one part of [`arithmetic_for`].
+const ARITHMETIC_FLOPS: f64 = 2.0 * 64.0 * 20_000.0;
+
+/// Runs parts of pure arithmetic (64 independent multiply-add chains, in registers) over
+/// the CPU threads, 8 parts a round, for at least `ms`: (parts, milliseconds).
+fn arithmetic_for(ms: f64) -> (usize, f64) {
+    let (start, mut parts) = (now_ms(), 0);
+    while parts == 0 || now_ms() - start < ms {
+        threads::for_each_part(8, |_| {
+            let mut acc = [1.0f32; 64];
+            for _ in 0..20_000 {
+                for a in &mut acc {
+                    *a = *a * 0.999_9 + 1e-4;
+                }
+            }
+            std::hint::black_box(acc);
+        });
+        parts += 8;
+    }
+    (parts, now_ms() - start)
+}
+
+/// A trainer of `preset` on random images of `shape`, 100 batches an epoch.
+fn bench_trainer(
+    preset: Preset,
+    shape: [usize; 3],
+    batch: usize,
+    device: &Device,
+) -> Result<Trainer> {
+    let dataset = Arc::new(synthetic_images(100 * batch + batch, 2, shape));
+    // As many epochs as a run may have: the benchmark stops on time, never at the end.
+    let mut config = TrainConfig::for_preset(preset, crate::train::config::MAX_EPOCHS, 1);
+    config.model = preset.spec_for(&shape, 10);
+    config.batch_size = batch;
+    config.split.validation = batch;
+    Trainer::on_device(config, dataset, device.clone())
 }
 
 /// Trains for at least `ms` milliseconds, then waits for the device: (steps, milliseconds,
@@ -307,6 +423,7 @@ pub async fn gpu_gemm_record(
         ms_per_iter: ms / iters as f64,
         iters,
         dispatches_per_step: None,
+        blocks: None,
     })
 }
 

@@ -92,14 +92,15 @@ pub enum Request {
     SetThreads {
         threads: usize,
     },
-    /// Benchmark hook (`scripts/bench-threads.mjs`): the CPU suite of `bench.rs` at each
-    /// thread count (only its training figures if `training_only`), once that many threads
-    /// run; answered by `BenchRecord`s, then `BenchDone`.
+    /// Benchmark hook (`scripts/bench-threads.mjs`), once the most threads asked for run:
+    /// the CPU suite of `bench.rs` at each thread count; or, with `blocks` > 0, only its
+    /// training figures, taken in turn at every count in `blocks` rounds of `min_ms` each
+    /// (`bench::cpu_training_interleaved`). Answered by `BenchRecord`s, then `BenchDone`.
     Bench {
         threads: Vec<usize>,
         min_ms: f64,
         #[serde(default)]
-        training_only: bool,
+        blocks: usize,
     },
     /// Send the current model as a model file.
     SaveModel,

@@ -124,8 +124,8 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, inbox: &Inbox) {
         Request::Bench {
             threads,
             min_ms,
-            training_only,
-        } => bench(threads, min_ms, training_only).await,
+            blocks,
+        } => bench(threads, min_ms, blocks).await,
         Request::SetThreads { threads } => {
             super::threads::request(threads, post_threads);
             post_threads();
@@ -134,9 +134,10 @@ async fn handle(request: Request, buffers: Vec<Vec<u8>>, inbox: &Inbox) {
     }
 }
 
-/// The CPU benchmark suite at each thread count (skipping counts that cannot run here),
-/// after waiting up to 10 s for the helpers to start.
-async fn bench(counts: Vec<usize>, min_ms: f64, training_only: bool) {
+/// The CPU benchmark suite at each thread count, or its training figures taken in turn
+/// (`blocks` > 0), skipping counts that cannot run here, after waiting up to 10 s for the
+/// helpers to start.
+async fn bench(counts: Vec<usize>, min_ms: f64, blocks: usize) {
     let most = counts.iter().copied().max().unwrap_or(1);
     super::threads::request(most, || {});
     let start = now_ms();
@@ -148,8 +149,8 @@ async fn bench(counts: Vec<usize>, min_ms: f64, training_only: bool) {
             serde_json::to_string(r).expect("records serialise"),
         ))
     };
-    let result = if training_only {
-        crate::bench::cpu_training_suite(min_ms, &counts, emit).await
+    let result = if blocks > 0 {
+        crate::bench::cpu_training_interleaved(min_ms, blocks, &counts, emit).await
     } else {
         crate::bench::cpu_suite(min_ms, &counts, emit).await
     };
