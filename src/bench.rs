@@ -259,6 +259,7 @@ pub async fn cpu_training_interleaved(
         .copied()
         .filter(|&n| threads::set_threads(n) == n)
         .collect();
+    let blocks = blocks.max(1);
     let mut probes = vec![(0usize, 0.0f64); counts.len()];
     for preset in [Preset::DefaultCnn, Preset::Mlp] {
         let mut trainer = bench_trainer(preset, [28, 28, 1], 64, &Device::Cpu)?;
@@ -267,7 +268,7 @@ pub async fn cpu_training_interleaved(
             train_for(&mut trainer, block_ms).await?;
         }
         let mut totals = vec![(0usize, 0.0f64); counts.len()];
-        for _ in 0..blocks.max(1) {
+        for _ in 0..blocks {
             for ((&n, total), probe) in counts.iter().zip(&mut totals).zip(&mut probes) {
                 threads::set_threads(n);
                 let (steps, ms, _) = train_for(&mut trainer, block_ms).await?;
@@ -290,7 +291,7 @@ pub async fn cpu_training_interleaved(
                 ms_per_iter: ms / steps as f64,
                 iters: steps,
                 dispatches_per_step: None,
-                blocks: Some(blocks.max(1)),
+                blocks: Some(blocks),
             });
         }
     }
@@ -310,14 +311,14 @@ pub async fn cpu_training_interleaved(
             ms_per_iter: ms / parts as f64,
             iters: parts,
             dispatches_per_step: None,
-            blocks: Some(2 * blocks.max(1)),
+            blocks: Some(2 * blocks),
         });
     }
     threads::set_threads(1);
     Ok(())
 }
 
-/// Multiply-adds (two flops each) in one part of [`arithmetic_for`].
+/// Flops in one part of [`arithmetic_for`]: 64 chains × 20 000 multiply-adds × 2.
 const ARITHMETIC_FLOPS: f64 = 2.0 * 64.0 * 20_000.0;
 
 /// Runs parts of pure arithmetic (64 independent multiply-add chains, in registers) over
