@@ -24,8 +24,7 @@ impl Dense {
 
 impl Layer for Dense {
     fn forward(&mut self, x: &Tensor, _mode: Mode) -> Result<Tensor> {
-        let mut y = ops::matmul(x, false, &self.weight.value, false)?;
-        ops::add_row_vector(&mut y, &self.bias.value)?;
+        let y = ops::linear(x, &self.weight.value, &self.bias.value)?;
         self.input = Some(x.clone());
         Ok(y)
     }

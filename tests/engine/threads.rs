@@ -51,12 +51,14 @@ fn the_default_cnn_trains_to_the_same_bits_on_1_2_and_3_threads() {
     }
 }
 
-/// Every way GEMM shares out a product (rows, columns, parts of k) on odd shapes, plain
-/// and accumulating: the same bits with 1, 2 and 3 threads.
+/// Every way GEMM shares out a product (rows, columns, parts of k) on odd shapes, plain,
+/// accumulating and with a bias: the same bits with 1, 2 and 3 threads, and the bias added
+/// in the product's last pass gives the bits of the product followed by the bias add.
 #[test]
 fn gemm_gives_the_same_bits_on_any_number_of_threads() {
     let _turn = turn();
-    use trainer::backend::cpu::gemm::{gemm_simd, MatRef};
+    use trainer::backend::cpu::elementwise::add_row_vector;
+    use trainer::backend::cpu::gemm::{gemm, gemm_bias, gemm_simd, MatRef};
     use trainer::random::Rng;
     let mut rng = Rng::new(5, 5);
     // (m, k, n): rows split, columns split (few rows), k split (few rows, long k), tiny.
@@ -66,31 +68,52 @@ fn gemm_gives_the_same_bits_on_any_number_of_threads() {
         (13, 777, 70),
         (25, 9001, 8),
         (3, 5, 2),
+        (40, 3, 1),
     ] {
         let a: Vec<f32> = (0..m * k).map(|_| rng.range(-1.0, 1.0)).collect();
         let b: Vec<f32> = (0..k * n).map(|_| rng.range(-1.0, 1.0)).collect();
+        let bias: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
         let start: Vec<f32> = (0..m * n).map(|_| rng.range(-1.0, 1.0)).collect();
-        let run = |threads_n: usize, accumulate: bool| {
+        #[derive(Debug, Clone, Copy)]
+        enum Mode {
+            Plain,
+            Accumulate,
+            Bias,
+        }
+        let run = |threads_n: usize, mode: Mode| {
             threads::set_threads(threads_n);
             let mut c = start.clone();
-            gemm_simd(
-                MatRef::new(&a, m, k).into(),
-                MatRef::new(&b, k, n),
-                &mut c,
-                accumulate,
-            );
+            let (a, b) = (MatRef::new(&a, m, k), MatRef::new(&b, k, n));
+            match mode {
+                Mode::Plain => gemm_simd(a.into(), b, &mut c, false),
+                Mode::Accumulate => gemm_simd(a.into(), b, &mut c, true),
+                Mode::Bias => gemm_bias(a.into(), b, &bias, &mut c),
+            }
             threads::set_threads(1);
             c.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         };
-        for accumulate in [false, true] {
-            let one = run(1, accumulate);
+        for mode in [Mode::Plain, Mode::Accumulate, Mode::Bias] {
+            let one = run(1, mode);
             for t in [2, 3] {
                 assert!(
-                    run(t, accumulate) == one,
-                    "{m}×{k}×{n}, accumulate {accumulate}: {t} threads differ"
+                    run(t, mode) == one,
+                    "{m}×{k}×{n}, {mode:?}: {t} threads differ"
                 );
             }
         }
+        let mut separate = start.clone();
+        gemm(
+            MatRef::new(&a, m, k),
+            MatRef::new(&b, k, n),
+            &mut separate,
+            false,
+        );
+        add_row_vector(&mut separate[..m * n], &bias);
+        let separate: Vec<u32> = separate.iter().map(|v| v.to_bits()).collect();
+        assert!(
+            run(2, Mode::Bias) == separate,
+            "{m}×{k}×{n}: the fused bias differs from the product then the bias"
+        );
     }
 }
 

@@ -10,7 +10,7 @@
 //! offset tables ("implicit GEMM"). `im2col` itself is kept as the reference the tests
 //! compare with.
 
-use super::gemm::{gemm, gemm_simd, AView, MatRef, Offsets};
+use super::gemm::{gemm, gemm_bias, gemm_simd, AView, MatRef, Offsets};
 use super::simd::{F32x4, LANES};
 use super::threads;
 use crate::backend::geometry::Window2d;
@@ -273,13 +273,12 @@ pub fn conv2d_forward(
     y: &mut [f32],
 ) {
     let offsets = ConvOffsets::new(g);
-    gemm_simd(
+    gemm_bias(
         offsets.cols(padded),
         MatRef::new(w, g.patch_len(), out_c),
+        bias,
         y,
-        false,
     );
-    super::elementwise::add_row_vector(y, bias);
 }
 
 /// `dw += colsᵀ · dy` and `db += column sums of dy`, reading the padded input in place.

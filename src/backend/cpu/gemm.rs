@@ -208,6 +208,21 @@ pub fn gemm(a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
     }
 }
 
+/// `C = A·B + bias`, the bias added to every row: a dense layer's or a convolution's
+/// forward. The bias is added as each part stores its last block of k, while the rows are
+/// in its cache; the result is the same as the product followed by [`add_row_vector`].
+///
+/// [`add_row_vector`]: super::elementwise::add_row_vector
+pub fn gemm_bias(a: AView, b: MatRef, bias: &[f32], c: &mut [f32]) {
+    assert_eq!(bias.len(), b.cols, "gemm: bias length");
+    if a.rows * a.cols * b.cols < SMALL {
+        gemm_scalar(a, b, c, false);
+        super::elementwise::add_row_vector(&mut c[..a.rows * b.cols], bias);
+    } else {
+        gemm_into(a, b, c, false, Some(bias))
+    }
+}
+
 /// The scalar twin: the definition, one dot product per element.
 pub fn gemm_scalar(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
     check(&a, &b, c);
@@ -237,6 +252,11 @@ thread_local! {
 /// each part's product goes to its own buffer and they are added to C in part order, with
 /// one thread or many.
 pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
+    gemm_into(a, b, c, accumulate, None)
+}
+
+/// [`gemm_simd`], then `bias` added to every row of C when given.
+fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<&[f32]>) {
     check(&a, &b, c);
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 {
@@ -246,17 +266,25 @@ pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
         if !accumulate {
             c[..m * n].fill(0.0);
         }
+        if let Some(bias) = bias {
+            super::elementwise::add_row_vector(&mut c[..m * n], bias);
+        }
         return;
     }
     let c = &mut c[..m * n];
     let k_parts = k_parts(m, k);
     if k_parts > 1 {
-        return gemm_split_k(a, b, c, accumulate, k_parts);
+        gemm_split_k(a, b, c, accumulate, k_parts);
+        if let Some(bias) = bias {
+            super::elementwise::add_row_vector(c, bias);
+        }
+        return;
     }
     let (tiles, panels) = (m.div_ceil(MR), n.div_ceil(NR));
-    let wanted = (2 * m * k * n / MIN_PART_WORK).clamp(1, threads::threads() * 4);
+    // Up to 4 parts a thread, a multiple of the threads where the work allows.
+    let wanted = threads::balanced_parts(2 * m * k * n / MIN_PART_WORK, 4);
     if wanted == 1 {
-        return gemm_block(a, b, Out::new(c, n), accumulate);
+        return gemm_block(a, b, Out::new(c, n, bias), accumulate);
     }
     if tiles >= 32 || panels < 2 {
         // Rows: each part packs all of B, which is cheap beside its many rows.
@@ -264,12 +292,12 @@ pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
         threads::for_each_chunk(c, rows * n, |p, c_part| {
             let r0 = p * rows;
             let a_part = a.row_range(r0, r0 + c_part.len() / n);
-            gemm_block(a_part, b, Out::new(c_part, n), accumulate)
+            gemm_block(a_part, b, Out::new(c_part, n, bias), accumulate)
         });
     } else {
         // Few rows: columns, so that each part packs only its own columns of B.
         let cols = panels.div_ceil(wanted.min(panels)) * NR;
-        let out = Out::new(c, n);
+        let out = Out::new(c, n, bias);
         threads::for_each_part(n.div_ceil(cols), |p| {
             let (j0, j1) = (p * cols, ((p + 1) * cols).min(n));
             gemm_block(a, b.col_range(j0, j1), out.columns_from(j0), accumulate)
@@ -277,26 +305,34 @@ pub fn gemm_simd(a: AView, b: MatRef, c: &mut [f32], accumulate: bool) {
     }
 }
 
-/// Where a product lands: C, row-major with row stride `n`, from column `j0`. Parts that
-/// write other columns of the same rows share it; each writes only its own elements.
+/// Where a product lands: C, row-major with row stride `n`, from column `j0`, and the bias
+/// (one per column of C) added with the last block of k. Parts that write other columns of
+/// the same rows share it; each writes only its own elements.
 #[derive(Clone, Copy)]
-struct Out {
+struct Out<'b> {
     c: threads::SharedMut<f32>,
     n: usize,
     j0: usize,
+    bias: Option<&'b [f32]>,
 }
 
-impl Out {
-    fn new(c: &mut [f32], n: usize) -> Out {
+impl<'b> Out<'b> {
+    fn new(c: &mut [f32], n: usize, bias: Option<&'b [f32]>) -> Out<'b> {
         Out {
             c: threads::SharedMut::new(c),
             n,
             j0: 0,
+            bias,
         }
     }
 
-    fn columns_from(self, j0: usize) -> Out {
+    fn columns_from(self, j0: usize) -> Out<'b> {
         Out { j0, ..self }
+    }
+
+    /// The bias of columns `j0 + j .. j0 + j + width`, if any.
+    fn bias(&self, j: usize, width: usize) -> Option<&'b [f32]> {
+        self.bias.map(|b| &b[self.j0 + j..][..width])
     }
 
     /// Row `i`'s elements at columns `j0 + j .. j0 + j + width`.
@@ -337,7 +373,7 @@ fn gemm_split_k(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, parts: usi
             gemm_block(
                 a.col_range(k0, k1),
                 b.row_range(k0, k1),
-                Out::new(out, n),
+                Out::new(out, n, None),
                 false,
             );
         }
@@ -354,7 +390,7 @@ fn gemm_split_k(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, parts: usi
 }
 
 /// One thread's product: B packed block by block, every row of A against each block.
-fn gemm_block(a: AView, b: MatRef, out: Out, accumulate: bool) {
+fn gemm_block(a: AView, b: MatRef, out: Out<'_>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     // One bounds check for every unchecked read of A below (each part checks its own view,
     // so a long offset table is scanned in parallel).
@@ -370,6 +406,7 @@ fn gemm_block(a: AView, b: MatRef, out: Out, accumulate: bool) {
                 let kc = KC.min(k - pc);
                 // The first block of k overwrites C unless we accumulate into it.
                 let add = accumulate || pc > 0;
+                let last = pc + kc == k;
                 pack_b(b, pc, kc, jc, nc, b_pack);
                 for ic in (0..m).step_by(MR) {
                     let tile = Tile {
@@ -377,6 +414,7 @@ fn gemm_block(a: AView, b: MatRef, out: Out, accumulate: bool) {
                         ic,
                         jc,
                         add,
+                        last,
                     };
                     row_tile(MR.min(m - ic), nc, kc, pc, &a, b_pack, tile);
                 }
@@ -411,11 +449,14 @@ fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut Vec<f
 }
 
 /// Where a row of micro-tiles lands in C.
-struct Tile<'c> {
-    out: &'c Out,
+struct Tile<'c, 'b> {
+    out: &'c Out<'b>,
     ic: usize,
     jc: usize,
+    /// Add to C (else overwrite it).
     add: bool,
+    /// The last block of k: the bias, if any, is added after it.
+    last: bool,
 }
 
 /// The column offsets of one block of A, as the micro-kernel reads them.
@@ -476,24 +517,30 @@ fn row_tile(mr: usize, nc: usize, kc: usize, pc: usize, a: &AView, b_pack: &[f32
         };
         let j0 = tile.jc + p * NR;
         let width = NR.min(tile.jc + nc - j0);
+        let bias = tile.out.bias(j0, width).filter(|_| tile.last);
         for (r, row) in acc.iter().take(mr).enumerate() {
             // SAFETY: this part alone writes these rows and columns of C.
             let out = unsafe { tile.out.run(tile.ic + r, j0, width) };
             if width == NR {
                 let (lo, hi) = out.split_at_mut(LANES);
+                let (mut v0, mut v1) = (row[0], row[1]);
                 if tile.add {
-                    (F32x4::load(lo) + row[0]).store(lo);
-                    (F32x4::load(hi) + row[1]).store(hi);
-                } else {
-                    row[0].store(lo);
-                    row[1].store(hi);
+                    v0 = F32x4::load(lo) + v0;
+                    v1 = F32x4::load(hi) + v1;
                 }
+                if let Some(bias) = bias {
+                    v0 = v0 + F32x4::load(&bias[..LANES]);
+                    v1 = v1 + F32x4::load(&bias[LANES..]);
+                }
+                v0.store(lo);
+                v1.store(hi);
             } else {
                 let mut vals = [0.0f32; NR];
                 row[0].store(&mut vals[..LANES]);
                 row[1].store(&mut vals[LANES..]);
-                for (o, v) in out.iter_mut().zip(vals) {
-                    *o = if tile.add { *o + v } else { v };
+                for (j, (o, v)) in out.iter_mut().zip(vals).enumerate() {
+                    let v = if tile.add { *o + v } else { v };
+                    *o = bias.map_or(v, |b| v + b[j]);
                 }
             }
         }

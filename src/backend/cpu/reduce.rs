@@ -3,29 +3,30 @@
 
 use super::threads;
 
-/// `out[c] += Σ_rows x[row, c]` for a row-major matrix with `cols` columns; groups of
-/// columns go to the CPU threads, each column summed in row order as by one thread.
+/// `out[c] += Σ_rows x[row, c]` for a row-major matrix with `cols` columns. The rows are cut
+/// into blocks fixed by the size alone; the CPU threads sum blocks (each in row order, in
+/// f64) and the block sums are added in block order, so the result is the same with any
+/// number of threads.
 pub fn column_sums_acc(x: &[f32], cols: usize, out: &mut [f32]) {
     if cols == 0 {
         return;
     }
     let rows = x.len() / cols;
-    let parts = (x.len() / (1 << 15))
-        .clamp(1, threads::threads() * 2)
-        .min(cols.div_ceil(4));
-    let group = cols.div_ceil(parts);
-    threads::for_each_chunk(&mut out[..cols], group, |p, out| {
-        let first = p * group;
-        let mut sums = vec![0.0f64; out.len()];
-        for row in x.chunks_exact(cols).take(rows) {
-            for (s, &v) in sums.iter_mut().zip(&row[first..first + out.len()]) {
+    let blocks = (rows * cols / (1 << 15)).clamp(1, 16).min(rows.max(1));
+    let per = rows.div_ceil(blocks).max(1);
+    let mut sums = vec![0.0f64; blocks * cols];
+    threads::for_each_chunk(&mut sums, cols, |p, sums| {
+        let block = x.chunks_exact(cols).take(rows).skip(p * per).take(per);
+        for row in block {
+            for (s, &v) in sums.iter_mut().zip(row) {
                 *s += v as f64;
             }
         }
-        for (o, s) in out.iter_mut().zip(sums) {
-            *o += s as f32;
-        }
     });
+    for (c, o) in out[..cols].iter_mut().enumerate() {
+        let total: f64 = sums.iter().skip(c).step_by(cols).sum();
+        *o += total as f32;
+    }
 }
 
 /// Σ x.

@@ -1,10 +1,16 @@
 //! The CPU backend's threads: a team that runs the parts of one kernel at a time.
 //!
 //! A kernel splits its work into parts fixed by the shape alone (never by the number of
-//! threads) and calls [`for_each_part`]; whoever is free takes the next part. Every part
-//! computes its outputs exactly as one thread would, so results are bit-identical whatever
-//! the number of threads: a reduction across parts (a long GEMM's partial products) always
-//! has the same parts, summed in part order.
+//! threads) and calls [`for_each_part`]. Every part computes its outputs exactly as one
+//! thread would, so results are bit-identical whatever the number of threads: a reduction
+//! across parts (a long GEMM's partial products) always has the same parts, summed in part
+//! order.
+//!
+//! Each thread owns a contiguous block of the parts (thread t of T: parts `P·t/T ..
+//! P·(t+1)/T`) and runs it first to last; a thread that is done takes the last unclaimed
+//! part of another's block. So while no thread is held up, the thread that wrote a stretch
+//! of a layer's output (rows of a convolution) is the one that reads it in the next kernel
+//! (its activation, then its pooling), from its own cache.
 //!
 //! The caller works too. Helpers wait for work by spinning for a while (kernels follow
 //! each other within microseconds while training) and then sleeping: natively on a condition
@@ -39,10 +45,11 @@ impl<T> std::ops::Deref for Line<T> {
 }
 
 struct Team {
-    /// The job's generation (bits 48–63), its number of parts (24–47) and the next
-    /// unclaimed part (0–23). A successful compare-and-swap on it claims that part of the
-    /// job that is current, whoever reads it late.
-    state: Line<AtomicU64>,
+    /// Thread t's block of the current job's parts: the job's generation (bits 48–63), the
+    /// end of the block's unclaimed parts (24–47) and its next unclaimed part (0–23). The
+    /// owner claims from the front, others from the back; a successful compare-and-swap
+    /// claims a part of the job that is current, whoever reads the word late.
+    blocks: [Line<AtomicU64>; MAX_THREADS],
     /// Bumped with every new job; helpers sleep on it.
     generation: Line<AtomicU32>,
     /// Points at the current job (a `&dyn Fn` on the caller's stack).
@@ -63,7 +70,7 @@ struct Team {
 }
 
 static TEAM: Team = Team {
-    state: Line(AtomicU64::new(0)),
+    blocks: [const { Line(AtomicU64::new(0)) }; MAX_THREADS],
     generation: Line(AtomicU32::new(0)),
     job: AtomicPtr::new(std::ptr::null_mut()),
     done: Line(AtomicUsize::new(0)),
@@ -121,8 +128,9 @@ pub fn for_each_part(parts: usize, f: impl Fn(usize) + Sync) {
     if parts == 0 {
         return;
     }
+    let threads = threads();
     if parts == 1
-        || threads() == 1
+        || threads == 1
         || TEAM
             .busy
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -139,17 +147,19 @@ pub fn for_each_part(parts: usize, f: impl Fn(usize) + Sync) {
         .store(&job as *const Job as *mut (), Ordering::Relaxed);
     TEAM.done.store(0, Ordering::Relaxed);
     let generation = TEAM.generation.load(Ordering::Relaxed).wrapping_add(1);
-    TEAM.state.store(
-        ((generation as u64 & 0xffff) << 48) | ((parts as u64) << 24),
-        Ordering::Release,
-    );
+    let tag = (generation as u64 & 0xffff) << 48;
+    for (t, block) in TEAM.blocks[..threads].iter().enumerate() {
+        let (start, end) = (parts * t / threads, parts * (t + 1) / threads);
+        block.store(tag | (end as u64) << 24 | start as u64, Ordering::Relaxed);
+    }
+    // Publishes the job and its blocks to helpers, which read the generation first.
     TEAM.generation.store(generation, Ordering::SeqCst);
     // A helper counts itself asleep before it checks the generation a last time (both
     // sequentially consistent): it sees this job, or this sees it asleep and wakes it.
     if TEAM.sleepers.load(Ordering::SeqCst) > 0 {
         wake_helpers();
     }
-    work();
+    work(0, generation);
     while TEAM.done.load(Ordering::Acquire) < parts {
         std::hint::spin_loop();
     }
@@ -162,29 +172,43 @@ pub fn for_each_part(parts: usize, f: impl Fn(usize) + Sync) {
 
 const PART_MASK: u64 = (1 << 24) - 1;
 
-/// Claims and runs parts of the current job until none is left; returns how many it ran.
-fn work() -> u64 {
+/// Runs parts of job `generation` as thread `me` until none is left unclaimed: its own
+/// block front to back, then the others' from their backs. Returns how many it ran.
+fn work(me: usize, generation: u32) -> u64 {
+    let threads = TEAM.active.load(Ordering::Relaxed);
     let mut ran = 0;
-    loop {
-        let state = TEAM.state.load(Ordering::Acquire);
-        let (parts, next) = ((state >> 24) & PART_MASK, state & PART_MASK);
-        if next >= parts {
-            return ran;
+    for i in 0..threads {
+        let block = &TEAM.blocks[(me + i) % threads];
+        loop {
+            let word = block.load(Ordering::Acquire);
+            if (word >> 48) as u16 != generation as u16 {
+                // A newer job: this one's parts have all finished.
+                return ran;
+            }
+            let (end, next) = ((word >> 24) & PART_MASK, word & PART_MASK);
+            if next >= end {
+                break;
+            }
+            let (claimed, part) = if i == 0 {
+                (word + 1, next)
+            } else {
+                (word - (1 << 24), end - 1)
+            };
+            if block
+                .compare_exchange_weak(word, claimed, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+            {
+                continue;
+            }
+            // The part is claimed, so the job stored is still this part's.
+            // SAFETY: it points at the caller's `&dyn Fn`, alive until all parts are done.
+            let job = unsafe { *(TEAM.job.load(Ordering::Relaxed) as *const Job) };
+            run_part(job, part as usize);
+            ran += 1;
+            TEAM.done.fetch_add(1, Ordering::Release);
         }
-        if TEAM
-            .state
-            .compare_exchange_weak(state, state + 1, Ordering::AcqRel, Ordering::Relaxed)
-            .is_err()
-        {
-            continue;
-        }
-        // The part is claimed, so the job stored is still this part's.
-        // SAFETY: it points at the caller's `&dyn Fn`, alive until all parts are done.
-        let job = unsafe { *(TEAM.job.load(Ordering::Relaxed) as *const Job) };
-        run_part(job, next as usize);
-        ran += 1;
-        TEAM.done.fetch_add(1, Ordering::Release);
     }
+    ran
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -228,7 +252,7 @@ pub fn helper_loop(index: usize) -> ! {
         };
         seen = generation;
         if index < TEAM.active.load(Ordering::Relaxed) {
-            let parts = work();
+            let parts = work(index, generation);
             TEAM.helper_parts.fetch_add(parts, Ordering::Relaxed);
         }
     }
@@ -378,7 +402,7 @@ pub fn chunk_len(len: usize) -> usize {
 /// per thread, and a multiple of the threads where there are enough, so that no thread is
 /// left to run one part more than the others (a 100 000-weight update in 7 parts keeps one
 /// of 2 threads busy 4/7 of the time; in 6, each half of it).
-fn balanced_parts(most: usize, per_thread: usize) -> usize {
+pub fn balanced_parts(most: usize, per_thread: usize) -> usize {
     let threads = threads();
     let parts = (threads * per_thread).min(most);
     if parts >= threads {

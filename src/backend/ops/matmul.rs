@@ -1,5 +1,5 @@
 use super::{placement, Tensor};
-use crate::backend::cpu::gemm::{gemm, MatRef};
+use crate::backend::cpu::gemm::{gemm, gemm_bias, MatRef};
 use crate::backend::webgpu::ops::{self as gpu, MatmulParams};
 use crate::error::{Error, Result};
 
@@ -95,9 +95,10 @@ fn linear_into(
     all.extend(bias);
     match placement("matmul", &all)? {
         None => {
-            gemm(view(a, ta), view(b, tb), c.as_mut_slice(), false);
-            if let Some(bias) = bias {
-                crate::backend::cpu::elementwise::add_row_vector(c.as_mut_slice(), bias.as_slice());
+            let (a, b) = (view(a, ta), view(b, tb));
+            match bias {
+                Some(bias) => gemm_bias(a.into(), b, bias.as_slice(), c.as_mut_slice()),
+                None => gemm(a, b, c.as_mut_slice(), false),
             }
         }
         Some(ctx) => {
