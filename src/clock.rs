@@ -9,12 +9,17 @@ pub fn now_ms() -> f64 {
     START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3
 }
 
-/// `performance.now()` of the page or worker this code runs in.
+/// `performance.now()` of the page or worker this code runs in (`Date.now()` where there
+/// is none). The `performance` object is looked up once per thread.
 #[cfg(target_arch = "wasm32")]
 pub fn now_ms() -> f64 {
     use wasm_bindgen::JsCast;
-    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .map(|p| p.unchecked_into::<web_sys::Performance>().now())
-        .unwrap_or_else(js_sys::Date::now)
+    thread_local! {
+        static PERFORMANCE: Option<web_sys::Performance> =
+            js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+                .ok()
+                .filter(|p| !p.is_undefined())
+                .map(|p| p.unchecked_into::<web_sys::Performance>());
+    }
+    PERFORMANCE.with(|p| p.as_ref().map_or_else(js_sys::Date::now, |p| p.now()))
 }

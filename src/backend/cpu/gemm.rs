@@ -281,22 +281,22 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
         return;
     }
     let (tiles, panels) = (m.div_ceil(MR), n.div_ceil(NR));
-    // Up to 4 parts a thread, a multiple of the threads where the work allows.
-    let wanted = threads::balanced_parts(2 * m * k * n / MIN_PART_WORK, 4);
-    if wanted == 1 {
-        return gemm_block(a, b, Out::new(c, n, bias), accumulate);
-    }
+    let most = 2 * m * k * n / MIN_PART_WORK;
     if tiles >= 32 || panels < 2 {
-        // Rows: each part packs all of B, which is cheap beside its many rows.
-        let rows = tiles.div_ceil(wanted.min(tiles)) * MR;
+        // Rows: each part packs all of B, which is cheap beside 16 micro-tiles of rows or
+        // more; many parts, so that threads finish the product together.
+        let parts = threads::balanced_parts(most.min(tiles / 16), 16);
+        let rows = tiles.div_ceil(parts) * MR;
         threads::for_each_chunk(c, rows * n, |p, c_part| {
             let r0 = p * rows;
             let a_part = a.row_range(r0, r0 + c_part.len() / n);
             gemm_block(a_part, b, Out::new(c_part, n, bias), accumulate)
         });
     } else {
-        // Few rows: columns, so that each part packs only its own columns of B.
-        let cols = panels.div_ceil(wanted.min(panels)) * NR;
+        // Few rows: columns, so that each part packs only its own columns of B (and reads
+        // all of A: a few parts a thread).
+        let parts = threads::balanced_parts(most.min(panels), 2);
+        let cols = panels.div_ceil(parts) * NR;
         let out = Out::new(c, n, bias);
         threads::for_each_part(n.div_ceil(cols), |p| {
             let (j0, j1) = (p * cols, ((p + 1) * cols).min(n));

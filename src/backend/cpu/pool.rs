@@ -35,6 +35,38 @@ fn taps(g: &Window2d, oy: usize, ox: usize, out: &mut Vec<usize>) {
     }
 }
 
+/// The taps of every output position of an image, which are the same in every image:
+/// found once per call rather than once per window.
+struct TapTable {
+    /// Position p's taps are `offsets[starts[p]..starts[p + 1]]`.
+    starts: Vec<usize>,
+    offsets: Vec<usize>,
+}
+
+impl TapTable {
+    /// At most one image's output positions × the window's taps.
+    fn new(g: &Window2d) -> TapTable {
+        let positions = g.out_positions();
+        let mut starts = Vec::with_capacity(positions + 1);
+        let mut offsets = Vec::with_capacity(positions * g.k_h * g.k_w);
+        let mut window = Vec::with_capacity(g.k_h * g.k_w);
+        starts.push(0);
+        for oy in 0..g.out_h {
+            for ox in 0..g.out_w {
+                taps(g, oy, ox, &mut window);
+                offsets.extend_from_slice(&window);
+                starts.push(offsets.len());
+            }
+        }
+        TapTable { starts, offsets }
+    }
+
+    /// The taps of output position `p` of an image.
+    fn at(&self, p: usize) -> &[usize] {
+        &self.offsets[self.starts[p]..self.starts[p + 1]]
+    }
+}
+
 /// Calls `f(image, taps, out)` for every output position; `image` is that sample's input.
 fn for_each_window(
     x: &[f32],
@@ -42,12 +74,15 @@ fn for_each_window(
     y: &mut [f32],
     mut f: impl FnMut(&[f32], &[usize], &mut [f32]),
 ) {
-    let image_len = g.in_h * g.in_w * g.channels;
-    let mut offsets = Vec::with_capacity(g.k_h * g.k_w);
+    let (image_len, positions) = (g.in_h * g.in_w * g.channels, g.out_positions());
+    let table = TapTable::new(g);
     for (p, out) in y.chunks_exact_mut(g.channels).enumerate() {
-        let n = p / g.out_positions();
-        taps(g, (p / g.out_w) % g.out_h, p % g.out_w, &mut offsets);
-        f(&x[n * image_len..][..image_len], &offsets, out);
+        let n = p / positions;
+        f(
+            &x[n * image_len..][..image_len],
+            table.at(p % positions),
+            out,
+        );
     }
 }
 
@@ -176,15 +211,14 @@ fn for_each_window_backward(
     check(x, g, dy);
     assert_eq!(y.len(), dy.len(), "pool: output size");
     dx.fill(0.0);
-    let image_len = g.in_h * g.in_w * g.channels;
-    let mut offsets = Vec::with_capacity(g.k_h * g.k_w);
+    let (image_len, positions) = (g.in_h * g.in_w * g.channels, g.out_positions());
+    let table = TapTable::new(g);
     let rows = y.chunks_exact(g.channels).zip(dy.chunks_exact(g.channels));
     for (p, (y_row, dy_row)) in rows.enumerate() {
-        let n = p / g.out_positions();
-        taps(g, (p / g.out_w) % g.out_h, p % g.out_w, &mut offsets);
+        let n = p / positions;
         let image = &x[n * image_len..][..image_len];
         let grads = &mut dx[n * image_len..][..image_len];
-        f(image, grads, &offsets, y_row, dy_row);
+        f(image, grads, table.at(p % positions), y_row, dy_row);
     }
 }
 
@@ -280,14 +314,14 @@ fn avg_pool2d_backward_serial(dy: &[f32], g: &Window2d, dx: &mut [f32]) {
         "pool: input size"
     );
     dx.fill(0.0);
-    let image_len = g.in_h * g.in_w * g.channels;
-    let mut offsets = Vec::with_capacity(g.k_h * g.k_w);
+    let (image_len, positions) = (g.in_h * g.in_w * g.channels, g.out_positions());
+    let table = TapTable::new(g);
     for (p, grads) in dy.chunks_exact(g.channels).enumerate() {
-        let n = p / g.out_positions();
-        taps(g, (p / g.out_w) % g.out_h, p % g.out_w, &mut offsets);
+        let n = p / positions;
+        let offsets = table.at(p % positions);
         let share = 1.0 / offsets.len() as f32;
         let image = &mut dx[n * image_len..][..image_len];
-        for &t in &offsets {
+        for &t in offsets {
             for (d, &grad) in image[t..t + g.channels].iter_mut().zip(grads) {
                 *d += grad * share;
             }

@@ -428,7 +428,9 @@ pub fn for_each_image_group<T: Send>(
         "image groups: output size"
     );
     let min_images = MIN_CHUNK.div_ceil(work_per_image.max(1));
-    let images = batch.div_ceil(balanced_parts(batch / min_images, 2)).max(1);
+    let images = batch
+        .div_ceil(balanced_parts(batch / min_images, PARTS_PER_THREAD))
+        .max(1);
     for_each_chunk(out, (images * out_per_image).max(1), |p, part| {
         let first = p * images;
         f(first..(first + images).min(batch), part)
