@@ -1,10 +1,9 @@
 //! The CPU backend's threads: a team that runs the parts of one kernel at a time.
 //!
-//! A kernel splits its work into parts fixed by the shape alone (never by the number of
-//! threads) and calls [`for_each_part`]. Every part computes its outputs exactly as one
-//! thread would, so results are bit-identical whatever the number of threads: a reduction
-//! across parts (a long GEMM's partial products) always has the same parts, summed in part
-//! order.
+//! A kernel splits its work into parts and calls [`for_each_part`]. Every part computes its
+//! outputs exactly as one thread would, so results are bit-identical whatever the number of
+//! threads; where parts are summed (a long GEMM's partial products, column sums), they are
+//! fixed by the shape alone, never by the number of threads, and summed in part order.
 //!
 //! Each thread owns a contiguous block of the parts (thread t of T: parts `P·t/T ..
 //! P·(t+1)/T`) and runs it first to last; a thread that is done takes the last unclaimed
