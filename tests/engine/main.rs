@@ -9,5 +9,6 @@ mod data_idx;
 mod gradcheck;
 mod kernels;
 mod model_spec;
+mod pointwise;
 mod threads;
 mod training;
