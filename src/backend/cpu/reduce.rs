@@ -16,8 +16,8 @@ pub fn column_sums_acc(x: &[f32], cols: usize, out: &mut [f32]) {
     let per = rows.div_ceil(blocks).max(1);
     let mut sums = vec![0.0f64; blocks * cols];
     threads::for_each_chunk(&mut sums, cols, |p, sums| {
-        let block = x.chunks_exact(cols).take(rows).skip(p * per).take(per);
-        for row in block {
+        let (first, end) = ((p * per).min(rows), ((p + 1) * per).min(rows));
+        for row in x[first * cols..end * cols].chunks_exact(cols) {
             for (s, &v) in sums.iter_mut().zip(row) {
                 *s += v as f64;
             }
