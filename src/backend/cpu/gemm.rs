@@ -274,11 +274,7 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
     let c = &mut c[..m * n];
     let k_parts = k_parts(m, k);
     if k_parts > 1 {
-        gemm_split_k(a, b, c, accumulate, k_parts);
-        if let Some(bias) = bias {
-            super::elementwise::add_row_vector(c, bias);
-        }
-        return;
+        return gemm_split_k(a, b, c, bias, accumulate, k_parts);
     }
     let (tiles, panels) = (m.div_ceil(MR), n.div_ceil(NR));
     let most = 2 * m * k * n / MIN_PART_WORK;
@@ -349,43 +345,70 @@ impl<'b> Out<'b> {
 /// Multiply-adds below which a part is not worth a thread.
 const MIN_PART_WORK: usize = 1 << 16;
 
-/// How many parts a product is cut into along k: more than one only for few rows (under
-/// 16 micro-tiles) and a long k, and then by the shape alone.
+/// How many parts a product is cut into along k, by its shape alone: more than one only for
+/// few rows and a long k.
+///
+/// - Under 16 micro-tiles of rows and k of 8 blocks or more (a convolution's weight
+///   gradient, taps × positions): a part per 2 blocks of k, up to 16.
+/// - Under 32 micro-tiles and k of 2 blocks or more (a dense layer's forward product,
+///   batch × inputs): a power of two of parts of at least half a block, up to 16. Each
+///   part then reads only its rows of B, the weights, which the optimizer updated in the
+///   same row order on the same thread, and only its columns of A; cut by columns, every
+///   thread would read all of A and a column strip of every row of the weights.
 pub fn k_parts(m: usize, k: usize) -> usize {
-    if m.div_ceil(MR) < 16 && k >= 8 * KC {
+    let tiles = m.div_ceil(MR);
+    if tiles < 16 && k >= 8 * KC {
         (k / (2 * KC)).min(16)
+    } else if tiles < 32 && k >= 2 * KC {
+        let most = (k / (KC / 2)).min(16);
+        1 << most.ilog2()
     } else {
         1
     }
 }
 
-/// `C (+)= Σ_p A[:, k_p]·B[k_p, :]`, each part's product in its own buffer, added in order.
-fn gemm_split_k(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, parts: usize) {
+/// `C (+)= Σ_p A[:, k_p]·B[k_p, :]`, then the bias: each part's product in its own buffer,
+/// and every element of C summed over the parts in part order (with one thread or many).
+fn gemm_split_k(
+    a: AView,
+    b: MatRef,
+    c: &mut [f32],
+    bias: Option<&[f32]>,
+    accumulate: bool,
+    parts: usize,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    // Whole KC blocks per part, so each part blocks k as one thread would.
-    let per = k.div_ceil(KC).div_ceil(parts) * KC;
+    let per = k.div_ceil(parts);
     let mut partial = super::buffers::take(parts * m * n);
-    threads::for_each_chunk(&mut partial, m * n, |p, out| {
+    threads::for_each_chunk(&mut partial, m * n, |p, part| {
         let (k0, k1) = ((p * per).min(k), ((p + 1) * per).min(k));
         if k0 == k1 {
-            out.fill(0.0);
+            part.fill(0.0);
         } else {
             gemm_block(
                 a.col_range(k0, k1),
                 b.row_range(k0, k1),
-                Out::new(out, n, None),
+                Out::new(part, n, None),
                 false,
             );
         }
     });
-    if !accumulate {
-        c.fill(0.0);
-    }
-    for part in partial.chunks_exact(m * n) {
-        for (c, p) in c.iter_mut().zip(part) {
-            *c += p;
+    // Rows of C in parts, each summing its rows of every partial product.
+    let rows = m.div_ceil(threads::balanced_parts((m * n * parts) >> 14, 2));
+    threads::for_each_chunk(c, rows * n, |r, c| {
+        let start = r * rows * n;
+        if !accumulate {
+            c.fill(0.0);
         }
-    }
+        for part in partial.chunks_exact(m * n) {
+            for (c, p) in c.iter_mut().zip(&part[start..]) {
+                *c += p;
+            }
+        }
+        if let Some(bias) = bias {
+            super::elementwise::add_row_vector(c, bias);
+        }
+    });
     super::buffers::give(partial);
 }
 
