@@ -1,11 +1,11 @@
 // Element-wise updates of y in place. Mirrors backend/cpu/elementwise.rs.
 // axpy: y += a·x; add_sign: y += a·sign(x); scale_add: y = a·y + b·x;
 // scale_add_keep_zeros: the same, but 0 where x is exactly 0 (weight averaging under L1);
-// add_row_vector: y[i] += x[i mod cols]; scale: y *= a.
+// scale: y *= a.
 
 struct Params {
     count: u32,
-    cols: u32,
+    pad: u32,
     a: f32,
     b: f32,
 }
@@ -43,14 +43,6 @@ fn scale_add_keep_zeros(@builtin(global_invocation_id) id: vec3<u32>, @builtin(n
     let i = thread_index(id, groups);
     if (i < p.count) {
         y[i] = select(p.a * y[i] + p.b * x[i], 0.0, x[i] == 0.0);
-    }
-}
-
-@compute @workgroup_size(256)
-fn add_row_vector(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = thread_index(id, groups);
-    if (i < p.count) {
-        y[i] += x[i % p.cols];
     }
 }
 

@@ -340,20 +340,13 @@ async fn reductions() {
 }
 
 async fn element_wise_updates() {
-    let (y, x, v) = (random(&[513], 1), random(&[513], 2), random(&[27], 3));
+    let (y, x) = (random(&[513], 1), random(&[513], 2));
     let (m, r) = (random(&[19, 27], 4), random(&[19, 27], 5));
-    same("element-wise", &[y, x, m, v, r], 1e-6, |t| {
-        let (mut a, mut b, mut c, mut d, mut e) = (
-            t[0].clone(),
-            t[0].clone(),
-            t[0].clone(),
-            t[2].clone(),
-            t[0].clone(),
-        );
+    same("element-wise", &[y, x, m, r], 1e-6, |t| {
+        let (mut a, mut b, mut c, mut e) = (t[0].clone(), t[0].clone(), t[0].clone(), t[0].clone());
         ops::axpy(&mut a, 0.5, &t[1]).unwrap();
         ops::add_sign(&mut b, 0.25, &t[1]).unwrap();
         ops::scale_add(&mut c, 0.9, 0.1, &t[1]).unwrap();
-        ops::add_row_vector(&mut d, &t[3]).unwrap();
         ops::scale(&mut e, -3.0).unwrap();
         let mut z = t[0].clone();
         ops::fill_zero(&mut z).unwrap();
@@ -361,10 +354,9 @@ async fn element_wise_updates() {
             a,
             b,
             c,
-            d,
             e,
             z,
-            ops::mul(&t[2], &t[4]).unwrap(),
+            ops::mul(&t[2], &t[3]).unwrap(),
             t[0].clone(),
             {
                 // Averaging towards weights of which about half are exactly zero.

@@ -1,26 +1,7 @@
 use super::{placement, same_len, Tensor};
 use crate::backend::cpu::elementwise as cpu;
 use crate::backend::webgpu::ops as gpu;
-use crate::error::{Error, Result};
-
-/// Adds `b` (one value per channel) to every row of `x`.
-pub fn add_row_vector(x: &mut Tensor, b: &Tensor) -> Result<()> {
-    if b.len() != x.channels() {
-        return Err(Error::shape(
-            "add_row_vector",
-            format!("{} values for {:?}", b.len(), x.shape()),
-        ));
-    }
-    match placement("add_row_vector", &[x, b])? {
-        None => cpu::add_row_vector(x.as_mut_slice(), b.as_slice()),
-        Some(ctx) => {
-            let (n, cols) = (x.len(), b.len());
-            x.make_unique();
-            gpu::add_row_vector(&ctx, n, cols, x.gpu_buffer(), b.gpu_buffer())?
-        }
-    }
-    Ok(())
-}
+use crate::error::Result;
 
 /// `y += a·x`.
 pub fn axpy(y: &mut Tensor, a: f32, x: &Tensor) -> Result<()> {

@@ -153,7 +153,6 @@ kernels! {
         AddSign: add_sign,
         ScaleAdd: scale_add,
         ScaleAddKeepZeros: scale_add_keep_zeros,
-        AddRowVector: add_row_vector,
         Scale: scale,
     }
     "elementwise/mul.wgsl" + COMMON => { Mul: mul }

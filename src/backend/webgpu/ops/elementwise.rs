@@ -13,15 +13,15 @@ use crate::error::Result;
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct ElemParams {
     count: u32,
-    cols: u32,
+    pad: u32,
     a: f32,
     b: f32,
 }
 
-fn elem(n: usize, cols: usize, a: f32, b: f32) -> ElemParams {
+fn elem(n: usize, a: f32, b: f32) -> ElemParams {
     ElemParams {
         count: n as u32,
-        cols: cols as u32,
+        pad: 0,
         a,
         b,
     }
@@ -29,17 +29,17 @@ fn elem(n: usize, cols: usize, a: f32, b: f32) -> ElemParams {
 
 /// `y += a·x`.
 pub fn axpy(ctx: &GpuContext, n: usize, a: f32, y: &Buffer, x: &Buffer) -> Result<()> {
-    ctx.dispatch(Kernel::Axpy, &elem(n, 1, a, 0.0), &[y], &[x], grid(n))
+    ctx.dispatch(Kernel::Axpy, &elem(n, a, 0.0), &[y], &[x], grid(n))
 }
 
 /// `y += a·sign(x)`.
 pub fn add_sign(ctx: &GpuContext, n: usize, a: f32, y: &Buffer, x: &Buffer) -> Result<()> {
-    ctx.dispatch(Kernel::AddSign, &elem(n, 1, a, 0.0), &[y], &[x], grid(n))
+    ctx.dispatch(Kernel::AddSign, &elem(n, a, 0.0), &[y], &[x], grid(n))
 }
 
 /// `y = a·y + b·x`.
 pub fn scale_add(ctx: &GpuContext, n: usize, a: f32, b: f32, y: &Buffer, x: &Buffer) -> Result<()> {
-    ctx.dispatch(Kernel::ScaleAdd, &elem(n, 1, a, b), &[y], &[x], grid(n))
+    ctx.dispatch(Kernel::ScaleAdd, &elem(n, a, b), &[y], &[x], grid(n))
 }
 
 /// `y = a·y + b·x`, but 0 where `x` is exactly 0.
@@ -51,25 +51,13 @@ pub fn scale_add_keep_zeros(
     y: &Buffer,
     x: &Buffer,
 ) -> Result<()> {
-    let p = elem(n, 1, a, b);
+    let p = elem(n, a, b);
     ctx.dispatch(Kernel::ScaleAddKeepZeros, &p, &[y], &[x], grid(n))
-}
-
-/// `y[i] += v[i mod cols]`.
-pub fn add_row_vector(
-    ctx: &GpuContext,
-    n: usize,
-    cols: usize,
-    y: &Buffer,
-    v: &Buffer,
-) -> Result<()> {
-    let p = elem(n, cols, 0.0, 0.0);
-    ctx.dispatch(Kernel::AddRowVector, &p, &[y], &[v], grid(n))
 }
 
 /// `y *= a`.
 pub fn scale(ctx: &GpuContext, n: usize, a: f32, y: &Buffer) -> Result<()> {
-    ctx.dispatch(Kernel::Scale, &elem(n, 1, a, 0.0), &[y], &[], grid(n))
+    ctx.dispatch(Kernel::Scale, &elem(n, a, 0.0), &[y], &[], grid(n))
 }
 
 /// `shaders/elementwise/mul.wgsl::Params`.
