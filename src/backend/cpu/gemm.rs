@@ -314,12 +314,11 @@ struct Out<'b> {
 
 impl<'b> Out<'b> {
     fn new(c: &mut [f32], n: usize, bias: Option<&'b [f32]>) -> Out<'b> {
-        Out {
-            c: threads::SharedMut::new(c),
-            n,
-            j0: 0,
-            bias,
-        }
+        Out::shared(threads::SharedMut::new(c), n, bias)
+    }
+
+    fn shared(c: threads::SharedMut<f32>, n: usize, bias: Option<&'b [f32]>) -> Out<'b> {
+        Out { c, n, j0: 0, bias }
     }
 
     fn columns_from(self, j0: usize) -> Out<'b> {
@@ -379,18 +378,27 @@ fn gemm_split_k(
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let per = k.div_ceil(parts);
+    // Each part of k in column strips too (which changes no sum), so that a thread held up
+    // in its last part leaves less for the others to wait on.
+    let panels = n.div_ceil(NR);
+    let strips = (threads::balanced_parts(usize::MAX, 4) / parts).clamp(1, panels);
+    let cols = panels.div_ceil(strips) * NR;
+    let strips = n.div_ceil(cols);
     let mut partial = super::buffers::take(parts * m * n);
-    threads::for_each_chunk(&mut partial, m * n, |p, part| {
-        let (k0, k1) = ((p * per).min(k), ((p + 1) * per).min(k));
+    let shared = threads::SharedMut::new(&mut partial);
+    threads::for_each_part(parts * strips, |p| {
+        let (kp, strip) = (p / strips, p % strips);
+        let (k0, k1) = ((kp * per).min(k), ((kp + 1) * per).min(k));
+        let (j0, j1) = (strip * cols, ((strip + 1) * cols).min(n));
+        let out = Out::shared(shared.sub(kp * m * n, (kp + 1) * m * n), n, None);
         if k0 == k1 {
-            part.fill(0.0);
+            for i in 0..m {
+                // SAFETY: this part alone writes columns j0..j1 of its part of k.
+                unsafe { out.c.range(i * n + j0, i * n + j1) }.fill(0.0);
+            }
         } else {
-            gemm_block(
-                a.col_range(k0, k1),
-                b.row_range(k0, k1),
-                Out::new(part, n, None),
-                false,
-            );
+            let b = b.row_range(k0, k1).col_range(j0, j1);
+            gemm_block(a.col_range(k0, k1), b, out.columns_from(j0), false);
         }
     });
     // Rows of C in parts, each summing its rows of every partial product.

@@ -356,6 +356,16 @@ impl<T> SharedMut<T> {
         }
     }
 
+    /// The same pointer, narrowed to the elements `start..end`.
+    pub fn sub(self, start: usize, end: usize) -> Self {
+        assert!(start <= end && end <= self.len, "part out of range");
+        SharedMut {
+            // SAFETY: in bounds, checked above.
+            ptr: unsafe { self.ptr.add(start) },
+            len: end - start,
+        }
+    }
+
     /// The elements `start..end`.
     ///
     /// # Safety
