@@ -378,10 +378,12 @@ fn gemm_split_k(
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let per = k.div_ceil(parts);
+    // Every part gets some of k (`k_parts` leaves each at least 128).
+    assert!((parts - 1) * per < k, "gemm: an empty part of k");
     // Each part of k in column strips too (which changes no sum), so that a thread held up
-    // in its last part leaves less for the others to wait on.
+    // in its last part leaves less for the others to wait on: about 4 parts a thread.
     let panels = n.div_ceil(NR);
-    let strips = (threads::balanced_parts(usize::MAX, 4) / parts).clamp(1, panels);
+    let strips = (4 * threads::threads() / parts).clamp(1, panels);
     let cols = panels.div_ceil(strips) * NR;
     let strips = n.div_ceil(cols);
     let mut partial = super::buffers::take(parts * m * n);
@@ -391,17 +393,11 @@ fn gemm_split_k(
         let (k0, k1) = ((kp * per).min(k), ((kp + 1) * per).min(k));
         let (j0, j1) = (strip * cols, ((strip + 1) * cols).min(n));
         let out = Out::shared(shared.sub(kp * m * n, (kp + 1) * m * n), n, None);
-        if k0 == k1 {
-            for i in 0..m {
-                // SAFETY: this part alone writes columns j0..j1 of its part of k.
-                unsafe { out.c.range(i * n + j0, i * n + j1) }.fill(0.0);
-            }
-        } else {
-            let b = b.row_range(k0, k1).col_range(j0, j1);
-            gemm_block(a.col_range(k0, k1), b, out.columns_from(j0), false);
-        }
+        let b = b.row_range(k0, k1).col_range(j0, j1);
+        gemm_block(a.col_range(k0, k1), b, out.columns_from(j0), false);
     });
-    // Rows of C in parts, each summing its rows of every partial product.
+    // Rows of C in parts of at least 16 K additions, each summing its rows of every
+    // partial product.
     let rows = m.div_ceil(threads::balanced_parts((m * n * parts) >> 14, 2));
     threads::for_each_chunk(c, rows * n, |r, c| {
         let start = r * rows * n;
