@@ -31,6 +31,7 @@ pub fn make_batch(
     let mut pixels = crate::backend::cpu::buffers::take(indices.len() * size);
     // Image by image, in groups over the CPU threads.
     threads::for_each_image_group(indices.len(), &mut pixels, size, size, |images, pixels| {
+        touch(images.clone().map(|n| set.image(indices[n] as usize)));
         for (dst, n) in pixels.chunks_exact_mut(size).zip(images) {
             for (d, &p) in dst.iter_mut().zip(set.image(indices[n] as usize)) {
                 *d = p as f32 * (1.0 / 255.0);
@@ -49,6 +50,16 @@ pub fn make_batch(
         labels,
         indices: indices.to_vec(),
     }
+}
+
+/// Loads a byte of every cache line of `images` and throws it away. The images of a batch
+/// lie at random places in the set, mostly out of cache: touching them all first lets their
+/// misses overlap, rather than each image's waiting for the one before it to be converted.
+fn touch<'a>(images: impl Iterator<Item = &'a [u8]>) {
+    let touched = images.fold(0u8, |x, image| {
+        image.iter().step_by(64).fold(x, |x, &p| x ^ p)
+    });
+    std::hint::black_box(touched);
 }
 
 /// One-hot rows for labels: `[labels.len(), classes]`, the targets a loss compares outputs
