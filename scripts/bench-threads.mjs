@@ -85,5 +85,6 @@ for (const r of turns.filter((r) => r.threads > 1)) {
   const unit = r.samples_per_s ? 'samples/s' : 'GFLOP/s';
   const ceiling = turns.find((c) => c.bench !== 'train' && c.threads === r.threads);
   const share = r.bench === 'train' && ceiling ? `; ${(speedUp(r) / speedUp(ceiling)).toFixed(2)} of the ceiling` : '';
-  console.log(`${name.padEnd(32)} ${r.threads} threads: ${speedUp(r).toFixed(2)}×  (${figure(base).toFixed(1)} → ${figure(r).toFixed(1)} ${unit}; ${r.blocks} blocks at each count, in turn${share})`);
+  const median = r.median_speedup ? `; median of the rounds ${r.median_speedup.toFixed(2)}×` : '';
+  console.log(`${name.padEnd(32)} ${r.threads} threads: ${speedUp(r).toFixed(2)}×  (${figure(base).toFixed(1)} → ${figure(r).toFixed(1)} ${unit}; ${r.blocks} blocks at each count, in turn${median}${share})`);
 }

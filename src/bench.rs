@@ -45,6 +45,11 @@ pub struct Record {
     /// how many blocks of steps this count ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocks: Option<usize>,
+    /// For figures taken in turn: the median over the rounds of this count's figure over
+    /// the first count's in the same round (a load that comes and goes hits a few rounds
+    /// and moves the median little; the figure itself is over all the blocks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_speedup: Option<f64>,
 }
 
 /// "native" or "browser".
@@ -102,6 +107,7 @@ pub fn gemm_record(m: usize, k: usize, n: usize, ta: bool, label: &str, min_ms: 
         iters,
         dispatches_per_step: None,
         blocks: None,
+        median_speedup: None,
     }
 }
 
@@ -148,6 +154,7 @@ pub fn conv_record(
         iters,
         dispatches_per_step: None,
         blocks: None,
+        median_speedup: None,
     }
 }
 
@@ -237,6 +244,7 @@ pub async fn train_record_on(
         dispatches_per_step: (!dispatches.is_empty())
             .then(|| dispatches.iter().sum::<u64>() as f64 / dispatches.len() as f64),
         blocks: None,
+        median_speedup: None,
     })
 }
 
@@ -261,6 +269,7 @@ pub async fn cpu_training_interleaved(
         .collect();
     let blocks = blocks.max(1);
     let mut probes = vec![(0usize, 0.0f64); counts.len()];
+    let mut probe_rounds = vec![Vec::new(); counts.len()];
     for preset in [Preset::DefaultCnn, Preset::Mlp] {
         let mut trainer = bench_trainer(preset, [28, 28, 1], 64, &Device::Cpu)?;
         for &n in &counts {
@@ -268,16 +277,19 @@ pub async fn cpu_training_interleaved(
             train_for(&mut trainer, block_ms).await?;
         }
         let mut totals = vec![(0usize, 0.0f64); counts.len()];
+        let mut rounds = vec![Vec::new(); counts.len()];
         for _ in 0..blocks {
-            for ((&n, total), probe) in counts.iter().zip(&mut totals).zip(&mut probes) {
+            for (c, &n) in counts.iter().enumerate() {
                 threads::set_threads(n);
                 let (steps, ms, _) = train_for(&mut trainer, block_ms).await?;
-                *total = (total.0 + steps, total.1 + ms);
+                totals[c] = (totals[c].0 + steps, totals[c].1 + ms);
+                rounds[c].push(steps as f64 / ms);
                 let (parts, ms) = arithmetic_for(block_ms / 10.0);
-                *probe = (probe.0 + parts, probe.1 + ms);
+                probes[c] = (probes[c].0 + parts, probes[c].1 + ms);
+                probe_rounds[c].push(parts as f64 / ms);
             }
         }
-        for (&n, &(steps, ms)) in counts.iter().zip(&totals) {
+        for ((&n, &(steps, ms)), own) in counts.iter().zip(&totals).zip(&rounds) {
             emit(&Record {
                 bench: "train",
                 backend: "cpu".into(),
@@ -292,12 +304,13 @@ pub async fn cpu_training_interleaved(
                 iters: steps,
                 dispatches_per_step: None,
                 blocks: Some(blocks),
+                median_speedup: Some(median_ratio(own, &rounds[0])),
             });
         }
     }
     // The machine's own speed-up at each count over the same blocks: parts of pure
     // arithmetic, with no memory traffic and no serial work, are what the cores give.
-    for (&n, &(parts, ms)) in counts.iter().zip(&probes) {
+    for ((&n, &(parts, ms)), own) in counts.iter().zip(&probes).zip(&probe_rounds) {
         emit(&Record {
             bench: "arithmetic",
             backend: "cpu".into(),
@@ -312,10 +325,22 @@ pub async fn cpu_training_interleaved(
             iters: parts,
             dispatches_per_step: None,
             blocks: Some(2 * blocks),
+            median_speedup: Some(median_ratio(own, &probe_rounds[0])),
         });
     }
     threads::set_threads(1);
     Ok(())
+}
+
+/// The median of `a[r] / b[r]` over the rounds r.
+fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
+    let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    ratios.sort_by(f64::total_cmp);
+    match ratios.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => ratios[n / 2],
+        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
+    }
 }
 
 /// Flops in one part of [`arithmetic_for`]: 64 chains × 20 000 multiply-adds × 2.
@@ -425,6 +450,7 @@ pub async fn gpu_gemm_record(
         iters,
         dispatches_per_step: None,
         blocks: None,
+        median_speedup: None,
     })
 }
 
