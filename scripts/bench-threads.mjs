@@ -78,9 +78,10 @@ for (const r of suite.filter((r) => r.threads > 1 && (r.bench === 'train' || r.s
 // training speed-up is also given as a share of that ceiling at the same thread count: on a
 // shared machine whose cores slow each other down, the part the code itself still leaves.
 const turns = records.slice(suiteLength);
-const speedUp = (r) => figure(r) / figure(turns.find((b) => b.threads === 1 && b.bench === r.bench && b.model === r.model));
+const baseOf = (r) => turns.find((b) => b.threads === 1 && b.bench === r.bench && b.model === r.model);
+const speedUp = (r) => figure(r) / figure(baseOf(r));
 for (const r of turns.filter((r) => r.threads > 1)) {
-  const base = turns.find((b) => b.threads === 1 && b.bench === r.bench && b.model === r.model);
+  const base = baseOf(r);
   const name = r.bench === 'train' ? `train ${r.model}` : 'pure arithmetic (the ceiling)';
   const unit = r.samples_per_s ? 'samples/s' : 'GFLOP/s';
   const ceiling = turns.find((c) => c.bench !== 'train' && c.threads === r.threads);

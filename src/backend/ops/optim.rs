@@ -89,10 +89,10 @@ impl UpdateRule {
     }
 }
 
-/// Weights a CPU update copies (copy-on-write) and then updates at a time: 8 KB, well
-/// inside a core's first-level cache. Every update rule is element by element, so the
+/// Weights a CPU update handles at a time (copying them first where they are shared): 8 KB,
+/// well inside a core's first-level cache. Every update rule is element by element, so the
 /// blocks change no result.
-const COPY_BLOCK: usize = 2048;
+const BLOCK: usize = 2048;
 
 /// Updates `p` in place from its gradient `g` and the rule's `state`, with learning rate `lr`,
 /// then applies an L1 penalty of strength `l1` as a proximal step (0: none; see
@@ -132,11 +132,10 @@ pub fn optimizer_step(
                 .iter_mut()
                 .map(|s| SharedMut::new(s.as_mut_slice()))
                 .collect();
-            let block = if before.is_some() { COPY_BLOCK } else { chunk };
             threads::for_each_part(len.div_ceil(chunk), |part| {
                 let end = ((part + 1) * chunk).min(len);
-                for a in (part * chunk..end).step_by(block) {
-                    let b = (a + block).min(end);
+                for a in (part * chunk..end).step_by(BLOCK) {
+                    let b = (a + BLOCK).min(end);
                     // SAFETY: parts, and blocks within a part, cover disjoint ranges of the
                     // parameter and of each state.
                     let p = unsafe { p.range(a, b) };
