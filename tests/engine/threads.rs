@@ -65,6 +65,7 @@ fn gemm_gives_the_same_bits_on_any_number_of_threads() {
     // k of 512 or more: a dense layer's forward); k split (a weight gradient); tiny.
     for (m, k, n) in [
         (301, 67, 45),
+        (784, 64, 128),
         (64, 300, 128),
         (64, 784, 128),
         (13, 777, 70),
@@ -156,5 +157,46 @@ fn an_update_of_shared_weights_leaves_the_sharer_as_it_was() {
         assert!(kept.to_vec() == start, "{n} threads: the sharer changed");
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert!(bits(&updated) == bits(&alone), "{n} threads: other bits");
+    }
+}
+
+/// Even parts (rows of a product, a batch's images): every unit once, in parts that differ
+/// by at most one unit, each given the units its slice holds, on 1, 2 and 3 threads.
+#[test]
+fn even_parts_cover_every_unit_once_and_differ_by_at_most_one() {
+    let _turn = turn();
+    // (units, unit length, parts, elements): a batch of 64 images in 10 parts; a product's
+    // 196 micro-tiles of 4 rows in 12 (the last tile short: 783 rows); more parts than units.
+    for (units, unit_len, parts, len) in [
+        (64, 784, 10, 64 * 784),
+        (196, 4 * 3, 12, 783 * 3),
+        (3, 2, 8, 6),
+    ] {
+        for n in [1, 2, 3] {
+            threads::set_threads(n);
+            let mut out = vec![0u32; len];
+            let sizes = std::sync::Mutex::new(Vec::new());
+            threads::for_each_even_part(&mut out, units, unit_len, parts, |range, part| {
+                assert_eq!(
+                    part.len(),
+                    (range.end * unit_len).min(len) - range.start * unit_len
+                );
+                for (i, v) in part.iter_mut().enumerate() {
+                    *v += (range.start * unit_len + i) as u32 + 1;
+                }
+                sizes.lock().unwrap().push(range.len());
+            });
+            threads::set_threads(1);
+            let expected: Vec<u32> = (1..=len as u32).collect();
+            assert!(
+                out == expected,
+                "{units} units, {n} threads: every element once"
+            );
+            let sizes = sizes.into_inner().unwrap();
+            assert_eq!(sizes.len(), parts.min(units));
+            assert_eq!(sizes.iter().sum::<usize>(), units);
+            let (least, most) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(most - least <= 1, "{units} units in {parts}: {sizes:?}");
+        }
     }
 }

@@ -424,6 +424,31 @@ pub fn balanced_parts(most: usize, per_thread: usize) -> usize {
     }
 }
 
+/// Runs `f(units, part)` over `parts` parts of `out`, which holds `units` units of
+/// `unit_len` elements each (the last may be shorter): part p gets the units
+/// `units·p/parts .. units·(p+1)/parts`, so that no part has more than one unit more than
+/// another, and every thread's block of parts is within a unit of the others'.
+pub fn for_each_even_part<T: Send>(
+    out: &mut [T],
+    units: usize,
+    unit_len: usize,
+    parts: usize,
+    f: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync,
+) {
+    if units == 0 {
+        return;
+    }
+    let parts = parts.clamp(1, units);
+    let shared = SharedMut::new(out);
+    for_each_part(parts, |p| {
+        let (u0, u1) = (units * p / parts, units * (p + 1) / parts);
+        let end = |u: usize| (u * unit_len).min(shared.len);
+        // SAFETY: parts cover disjoint, increasing ranges of units.
+        let part = unsafe { shared.range(end(u0), end(u1)) };
+        f(u0..u1, part)
+    });
+}
+
 /// Runs `f(images, out_part)` over groups of the batch's images, where `out` holds
 /// `out_per_image` values per image and `work_per_image` is about how many operations an
 /// image costs. For kernels whose images are independent.
@@ -440,13 +465,8 @@ pub fn for_each_image_group<T: Send>(
         "image groups: output size"
     );
     let min_images = MIN_CHUNK.div_ceil(work_per_image.max(1));
-    let images = batch
-        .div_ceil(balanced_parts(batch / min_images, PARTS_PER_THREAD))
-        .max(1);
-    for_each_chunk(out, (images * out_per_image).max(1), |p, part| {
-        let first = p * images;
-        f(first..(first + images).min(batch), part)
-    });
+    let parts = balanced_parts(batch / min_images, PARTS_PER_THREAD);
+    for_each_even_part(out, batch, out_per_image, parts, f);
 }
 
 /// Runs `f(offset, run)` over runs of `y` (of [`chunk_len`] elements, a multiple of
