@@ -5,6 +5,8 @@
 //! Images are in [0, 1], row-major, the channels of a pixel together (HWC): one channel
 //! for greyscale, three for colour. The geometric changes move every channel alike.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 
 use crate::random::{hash_normal, Rng};
@@ -153,16 +155,19 @@ impl ImageAugment {
         if channels == 1 {
             self.spatial(image, rows, cols);
         } else {
-            let mut plane = vec![0.0; rows * cols];
-            for c in 0..channels {
-                for (p, pixel) in plane.iter_mut().zip(image.chunks_exact(channels)) {
-                    *p = pixel[c];
+            PLANE.with(|plane| {
+                let mut plane = plane.borrow_mut();
+                plane.resize(rows * cols, 0.0);
+                for c in 0..channels {
+                    for (p, pixel) in plane.iter_mut().zip(image.chunks_exact(channels)) {
+                        *p = pixel[c];
+                    }
+                    self.spatial(&mut plane, rows, cols);
+                    for (pixel, p) in image.chunks_exact_mut(channels).zip(plane.iter()) {
+                        pixel[c] = *p;
+                    }
                 }
-                self.spatial(&mut plane, rows, cols);
-                for (pixel, p) in image.chunks_exact_mut(channels).zip(&plane) {
-                    pixel[c] = *p;
-                }
-            }
+            });
         }
         if self.invert {
             image.iter_mut().for_each(|p| *p = 1.0 - *p);
@@ -208,6 +213,25 @@ impl ImageAugment {
     }
 }
 
+thread_local! {
+    // Kept between images, so that augmenting a batch allocates nothing: its images are
+    // augmented on every CPU thread, and in the browser all threads share one allocator.
+    /// A colour image's channel, as the spatial augmentations see it.
+    static PLANE: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// A copy of the image that a warp or a blur reads while writing the image.
+    static COPY: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f(copy, image)` with a copy of `image` in this thread's buffer.
+fn with_copy(image: &mut [f32], f: impl FnOnce(&[f32], &mut [f32])) {
+    COPY.with(|copy| {
+        let mut copy = copy.borrow_mut();
+        copy.clear();
+        copy.extend_from_slice(image);
+        f(&copy, image)
+    })
+}
+
 /// Colour jitter of one pixel's channels: brightness scales, contrast stretches about ½,
 /// saturation moves each channel from the pixel's grey (their mean); then clamps to [0, 1].
 /// `shaders/data/gather_batch.wgsl::jittered` does the same arithmetic in the same order.
@@ -233,7 +257,18 @@ fn jitter(pixel: &mut [f32], (brightness, contrast, saturation): (f32, f32, f32)
 /// Inverse-maps each output pixel through the rotation/zoom `(c, s) = (cos, sin)/zoom` about
 /// the centre and the shift (dx, dy), with bilinear sampling; outside is background (0).
 fn warp(image: &mut [f32], rows: usize, cols: usize, c: f32, s: f32, dx: f32, dy: f32) {
-    let source = image.to_vec();
+    with_copy(image, |source, image| {
+        warp_from(source, image, rows, cols, (c, s, dx, dy))
+    });
+}
+
+fn warp_from(
+    source: &[f32],
+    image: &mut [f32],
+    rows: usize,
+    cols: usize,
+    (c, s, dx, dy): (f32, f32, f32, f32),
+) {
     let (cy, cx) = ((rows as f32 - 1.0) / 2.0, (cols as f32 - 1.0) / 2.0);
     let at = |y: isize, x: isize| {
         if y < 0 || x < 0 || y >= rows as isize || x >= cols as isize {
@@ -259,7 +294,10 @@ fn warp(image: &mut [f32], rows: usize, cols: usize, c: f32, s: f32, dx: f32, dy
 
 /// A 3×3 Gaussian blur (weights 1-2-1 ⊗ 1-2-1 / 16), edges clamped.
 fn blur3(image: &mut [f32], rows: usize, cols: usize) {
-    let source = image.to_vec();
+    with_copy(image, |source, image| blur3_from(source, image, rows, cols));
+}
+
+fn blur3_from(source: &[f32], image: &mut [f32], rows: usize, cols: usize) {
     const W: [f32; 3] = [0.25, 0.5, 0.25];
     for y in 0..rows {
         for x in 0..cols {
