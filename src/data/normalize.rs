@@ -101,16 +101,20 @@ impl Normalizer {
 
     /// Each channel's (mean, 1 / std), as the pixel-wise normalisations use them.
     pub fn channel_stats(&self) -> Vec<(f32, f32)> {
-        if self.channel_mean.is_empty() {
-            vec![(self.mean, 1.0 / self.std)]
+        self.channel_pairs().collect()
+    }
+
+    /// [`Self::channel_stats`] without a `Vec`: one pair, or one per channel when fitted so.
+    fn channel_pairs(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
+        let (means, stds) = if self.channel_mean.is_empty() {
+            (
+                std::slice::from_ref(&self.mean),
+                std::slice::from_ref(&self.std),
+            )
         } else {
-            let stds = self.channel_std.iter();
-            self.channel_mean
-                .iter()
-                .zip(stds)
-                .map(|(&m, &s)| (m, 1.0 / s))
-                .collect()
-        }
+            (&self.channel_mean[..], &self.channel_std[..])
+        };
+        means.iter().zip(stds).map(|(&m, &s)| (m, 1.0 / s))
     }
 
     /// Normalises images already scaled to [0, 1], in place (`pixels` holds whole images,
@@ -130,18 +134,8 @@ impl Normalizer {
             Normalization::SubtractMeanPixel => false,
             Normalization::Standardize => true,
         };
-        // One (mean, std) for every pixel, or one per channel (a pixel's channels together).
-        let (means, stds) = if self.channel_mean.is_empty() {
-            (
-                std::slice::from_ref(&self.mean),
-                std::slice::from_ref(&self.std),
-            )
-        } else {
-            (&self.channel_mean[..], &self.channel_std[..])
-        };
-        let channels = means.len();
-        for (c, (&m, &s)) in means.iter().zip(stds).enumerate() {
-            let inv = 1.0 / s;
+        let channels = self.channels();
+        for (c, (m, inv)) in self.channel_pairs().enumerate() {
             let normalize = |p: &mut f32| {
                 *p = if standardize { (*p - m) * inv } else { *p - m };
             };

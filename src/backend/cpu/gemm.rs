@@ -282,8 +282,8 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
         // Rows: each part packs all of B, which is cheap beside 16 micro-tiles of rows or
         // more; many parts, so that threads finish the product together.
         let parts = threads::balanced_parts(most.min(tiles / 16), 16);
-        threads::for_each_even_part(c, tiles, MR * n, parts, |tiles, c_part| {
-            let r0 = tiles.start * MR;
+        threads::for_each_even_part(c, tiles, MR * n, parts, |part_tiles, c_part| {
+            let r0 = part_tiles.start * MR;
             let a_part = a.row_range(r0, r0 + c_part.len() / n);
             gemm_block(a_part, b, Out::new(c_part, n, bias), accumulate)
         });
