@@ -416,6 +416,11 @@ pub fn chunk_len(len: usize) -> usize {
 /// of 2 threads busy 4/7 of the time; in 6, each half of it).
 pub fn balanced_parts(most: usize, per_thread: usize) -> usize {
     let threads = threads();
+    if threads == 1 {
+        // One thread runs the work whole: parts would only repeat its set-up (GEMM packs
+        // all of B once per part of rows).
+        return 1;
+    }
     let parts = (threads * per_thread).min(most);
     if parts >= threads {
         parts / threads * threads
