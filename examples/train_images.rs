@@ -10,12 +10,13 @@
 //! --pad (keep the whole image, with black bars; the centre is cropped by default)
 //! --test-share X (0.2: each class's share held out when there is no test/ folder)
 //! --model colour-cnn|cnn|mlp|lenet5|cnn-bn  --epochs N  --batch N  --lr X  --seed N
-//! --augment (left–right flips, colour jitter, small shifts)  --gpu  --save FILE (the model
-//! file the page opens too)
+//! --augment (left–right flips, colour jitter, small shifts)  --threads N (CPU threads; all
+//! the machine's cores by default)  --gpu  --save FILE (the model file the page opens too)
 
 use std::path::Path;
 use std::sync::Arc;
 
+use trainer::backend::cpu::threads;
 use trainer::backend::webgpu::GpuContext;
 use trainer::data::augment::Augmentation;
 use trainer::data::folder::{import_files, import_zip, Fit, ImportOptions};
@@ -26,6 +27,15 @@ use trainer::train::{TrainConfig, TrainEvent, Trainer};
 fn usage(problem: &str) -> ! {
     eprintln!("{problem}\nsee the comment at the top of examples/train_images.rs for the options");
     std::process::exit(2)
+}
+
+/// The device as printed: the CPU with the number of threads its kernels run on.
+fn device_name(device: &Device, threads: usize) -> String {
+    match device {
+        Device::Cpu if threads == 1 => "CPU, 1 thread".into(),
+        Device::Cpu => format!("CPU, {threads} threads"),
+        gpu => gpu.describe(),
+    }
 }
 
 fn parse<T: std::str::FromStr>(flag: &str, value: Option<String>) -> T {
@@ -61,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut preset = Preset::ColourCnn;
     let (mut epochs, mut batch, mut seed) = (10usize, 32usize, 1u64);
     let (mut lr, mut augment, mut gpu) = (None, false, false);
+    let mut thread_count = threads::available();
     let mut save: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -83,6 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--epochs" => epochs = parse(&flag, args.next()),
             "--batch" => batch = parse(&flag, args.next()),
+            "--threads" => thread_count = parse(&flag, args.next()),
             "--lr" => lr = Some(parse::<f32>(&flag, args.next())),
             "--seed" => seed = parse(&flag, args.next()),
             "--augment" => augment = true,
@@ -129,6 +141,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         };
     }
+    if thread_count == 0 {
+        usage("--threads needs at least 1");
+    }
+    let thread_count = threads::set_threads(thread_count);
     let device = if gpu {
         Device::WebGpu(pollster::block_on(GpuContext::new())?)
     } else {
@@ -144,7 +160,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         shape[2],
         dataset.classes(),
         dataset.class_names.join(", "),
-        device.describe(),
+        device_name(&device, thread_count),
         trainer.splits.train.len(),
         trainer.splits.validation.len(),
         trainer.splits.test.len(),
@@ -189,6 +205,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "test_accuracy": test.accuracy,
             "test_loss": test.loss,
             "epochs": trainer.history.len(),
+            "threads": thread_count,
             "samples_per_s": samples / seconds,
         })
     );

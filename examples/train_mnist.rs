@@ -6,6 +6,7 @@
 //! Options: --model cnn|mlp|lenet5|deep|wide|cnn-bn  --epochs N  --batch N  --lr X
 //! --seed N  --optimizer sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw
 //! --dataset mnist|fashion  --subset N  --validation N  --augment  --schedule constant|cosine
+//! --threads N (CPU threads; all the machine's cores by default)
 //! --gpu (train on the first WebGPU/Vulkan adapter)  --save FILE (write the model file, which
 //! the browser app opens too)  --data DIR (the folder holding mnist/ and fashion-mnist/;
 //! www/data, where `make data` puts the gzipped IDX files, by default)
@@ -18,6 +19,7 @@
 
 use std::sync::Arc;
 
+use trainer::backend::cpu::threads;
 use trainer::backend::webgpu::GpuContext;
 use trainer::data::augment::Augmentation;
 use trainer::data::split::Split;
@@ -30,6 +32,15 @@ use trainer::train::{LrSchedule, Schedule, TrainConfig, TrainEvent, Trainer};
 fn usage(problem: &str) -> ! {
     eprintln!("{problem}\nsee the comment at the top of examples/train_mnist.rs for the options");
     std::process::exit(2)
+}
+
+/// The device as printed: the CPU with the number of threads its kernels run on.
+fn device_name(device: &Device, threads: usize) -> String {
+    match device {
+        Device::Cpu if threads == 1 => "CPU, 1 thread".into(),
+        Device::Cpu => format!("CPU, {threads} threads"),
+        gpu => gpu.describe(),
+    }
 }
 
 fn parse<T: std::str::FromStr>(flag: &str, value: Option<String>) -> T {
@@ -47,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut subset, mut validation, mut augment) = (None, None, false);
     let mut schedule = Schedule::Constant;
     let mut gpu = false;
+    let mut thread_count = threads::available();
     let mut average = None;
     let mut save: Option<String> = None;
     let mut export_code: Option<String> = None;
@@ -80,6 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 )
             }
             "--batch" => batch = parse(&flag, args.next()),
+            "--threads" => thread_count = parse(&flag, args.next()),
             "--seed" => seed = parse(&flag, args.next()),
             "--lr" => lr = Some(parse(&flag, args.next())),
             "--subset" => subset = Some(parse(&flag, args.next())),
@@ -145,6 +158,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         };
     }
+    if thread_count == 0 {
+        usage("--threads needs at least 1");
+    }
+    let thread_count = threads::set_threads(thread_count);
     let device = if gpu {
         Device::WebGpu(pollster::block_on(GpuContext::new())?)
     } else {
@@ -155,7 +172,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{} on {} ({}): {} parameters, {} training / {} validation / {} test images, {} {}",
         preset.name(),
         builtin.display_name(),
-        device.describe(),
+        device_name(&device, thread_count),
         trainer.model.param_count(),
         trainer.splits.train.len(),
         trainer.splits.validation.len(),
@@ -261,6 +278,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "seconds_to_target": seconds_to_target,
             "epochs_to_target": epochs_to_target,
             "eval_seconds": eval_seconds,
+            "threads": thread_count,
             "samples_per_s": trained as f64 / trainer.history.iter().map(|e| e.seconds as f64).sum::<f64>(),
         })
     );

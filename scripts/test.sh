@@ -67,13 +67,26 @@ layer "native: build the tests and examples (clippy's lints as errors)"
 cargo test --quiet --lib --bins --tests --examples --no-run
 layer "native: cargo test (unit tests, then the suites in tests/: engine, gpu, io, lessons)"
 cargo test --quiet --lib --bins --tests
-layer "native: the train_images command on the photos the io tests generated"
+layer "native: the train_images command on the photos the io tests generated, on 2 threads and on 1"
 cargo run --quiet --example train_images -- --folder target/own-images/fruit --epochs 4 --batch 16 \
-  | tee build/train-images.txt
-tail -n 1 build/train-images.txt | node -e '
-  const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  --threads 2 --save build/train-images-2.safetensors | tee build/train-images.txt
+cargo run --quiet --example train_images -- --folder target/own-images/fruit --epochs 4 --batch 16 \
+  --threads 1 --save build/train-images-1.safetensors > build/train-images-1.txt
+node -e '
+  const fs = require("fs");
+  const r = JSON.parse(fs.readFileSync("build/train-images.txt", "utf8").trim().split("\n").pop());
   if (!(r.test_accuracy >= 0.9)) throw new Error(`train_images: test accuracy ${r.test_accuracy}`);
-  console.log(`# figure: train_images on ${r.train_images} + ${r.test_images} generated ${r.input.join("×")} photos, ${r.class_names.length} classes: ${(100 * r.test_accuracy).toFixed(1)}% test accuracy, ${Math.round(r.samples_per_s)} samples/s`);'
+  if (r.threads !== 2) throw new Error(`train_images --threads 2 ran on ${r.threads}`);
+  // The weights and optimizer state (every byte after the header) and the tensors listed in
+  // the header are the same on 1 and 2 threads; only the metadata holds wall-clock figures.
+  const tensors = (f) => {
+    const b = fs.readFileSync(f), n = Number(b.readBigUInt64LE(0));
+    const { __metadata__, ...header } = JSON.parse(b.subarray(8, 8 + n).toString());
+    return { header: JSON.stringify(header), data: b.subarray(8 + n) };
+  };
+  const [two, one] = ["build/train-images-2.safetensors", "build/train-images-1.safetensors"].map(tensors);
+  if (two.header !== one.header || !two.data.equals(one.data)) throw new Error("train_images: 2 threads trained other weights than 1");
+  console.log(`# figure: train_images on ${r.train_images} + ${r.test_images} generated ${r.input.join("×")} photos, ${r.class_names.length} classes: ${(100 * r.test_accuracy).toFixed(1)}% test accuracy, ${Math.round(r.samples_per_s)} samples/s on 2 threads; the same ${one.data.length} bytes of weights and optimizer state as on 1 thread`);'
 layer "native: doc tests"
 cargo test --quiet --doc
 
