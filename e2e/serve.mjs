@@ -1,8 +1,10 @@
 // A static file server for dist/ on loopback, for the end-to-end tests and benchmarks.
 // Files are sent as they are (no Content-Encoding), so the app sees real byte counts.
 // Like `make serve`, it sends the headers that make the page cross-origin isolated (so it
-// may use wasm threads), unless `{ isolated: false }`.
+// may use wasm threads), unless `{ isolated: false }`: the very headers `make serve` sends,
+// read from Trunk.toml's [serve] table.
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 
@@ -18,10 +20,16 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-const ISOLATION = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+/** The `headers = { "Name" = "value", … }` line of Trunk.toml's [serve] table. */
+export function trunkHeaders() {
+  const toml = readFileSync(new URL('../Trunk.toml', import.meta.url), 'utf8');
+  const serveTable = toml.split(/^\[/m).find((t) => t.startsWith('serve]')) ?? '';
+  const line = serveTable.match(/^headers\s*=\s*\{(.*)\}\s*$/m);
+  if (!line) throw new Error('Trunk.toml: no headers in [serve]');
+  return Object.fromEntries([...line[1].matchAll(/"([^"]+)"\s*=\s*"([^"]*)"/g)].map((m) => [m[1], m[2]]));
+}
+
+const ISOLATION = trunkHeaders();
 
 /**
  * Serves `root` on 127.0.0.1 at `port` (0 = any free port); resolves to { server, url }.

@@ -1,8 +1,9 @@
-// CPU threads in real Chromium. Served as `make serve` serves it (COOP/COEP headers), the page
-// is cross-origin isolated, starts the threaded worker and trains on as many threads as the
-// machine has cores; the default CNN trained for 300 steps on 1, 2 and 3 threads gives the
-// same model file: the same weights and optimizer state bit for bit, the same metadata but for
-// the epochs' wall-clock times. Served without the headers it trains on 1 thread and says why.
+// CPU threads in real Chromium. Served as `make serve` serves it (e2e/serve.mjs sends the
+// COOP/COEP headers of Trunk.toml's [serve] table), the page is cross-origin isolated,
+// starts the threaded worker and trains on as many threads as the machine has cores; the
+// default CNN trained for 300 steps on 1, 2 and 3 threads gives the same model file: the same
+// weights and optimizer state bit for bit, the same metadata but for the epochs' wall-clock
+// times. Served without the headers it trains on 1 thread and says why.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
