@@ -6,6 +6,9 @@
 //! each row left to right, wins, and backward sends the gradient to it alone. Backward
 //! finds it again (the first input equal to the output) instead of storing indices.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::simd::{F32x4, LANES};
 use super::threads;
 use crate::backend::geometry::Window2d;
@@ -43,7 +46,34 @@ struct TapTable {
     offsets: Vec<usize>,
 }
 
+thread_local! {
+    /// The tap tables of the geometries this thread pooled over last (a model has one or two
+    /// per pooling layer), so that a step builds none: a kernel runs in parts on every
+    /// thread, and building a table per part allocated and scanned it 16 times a call.
+    static TABLES: RefCell<Vec<(Window2d, Rc<TapTable>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Tables kept per thread.
+const KEPT_TABLES: usize = 8;
+
 impl TapTable {
+    /// The table of `g`'s geometry (any batch), built on this thread's first call for it.
+    fn of(g: &Window2d) -> Rc<TapTable> {
+        let key = Window2d { batch: 0, ..*g };
+        TABLES.with(|tables| {
+            let mut tables = tables.borrow_mut();
+            if let Some((_, table)) = tables.iter().find(|(k, _)| *k == key) {
+                return table.clone();
+            }
+            let table = Rc::new(TapTable::new(g));
+            if tables.len() == KEPT_TABLES {
+                tables.remove(0);
+            }
+            tables.push((key, table.clone()));
+            table
+        })
+    }
+
     /// At most one image's output positions × the window's taps.
     fn new(g: &Window2d) -> TapTable {
         let positions = g.out_positions();
@@ -75,7 +105,7 @@ fn for_each_window(
     mut f: impl FnMut(&[f32], &[usize], &mut [f32]),
 ) {
     let (image_len, positions) = (g.in_h * g.in_w * g.channels, g.out_positions());
-    let table = TapTable::new(g);
+    let table = TapTable::of(g);
     for (p, out) in y.chunks_exact_mut(g.channels).enumerate() {
         let n = p / positions;
         f(
@@ -212,7 +242,7 @@ fn for_each_window_backward(
     assert_eq!(y.len(), dy.len(), "pool: output size");
     dx.fill(0.0);
     let (image_len, positions) = (g.in_h * g.in_w * g.channels, g.out_positions());
-    let table = TapTable::new(g);
+    let table = TapTable::of(g);
     let rows = y.chunks_exact(g.channels).zip(dy.chunks_exact(g.channels));
     for (p, (y_row, dy_row)) in rows.enumerate() {
         let n = p / positions;
@@ -315,7 +345,7 @@ fn avg_pool2d_backward_serial(dy: &[f32], g: &Window2d, dx: &mut [f32]) {
     );
     dx.fill(0.0);
     let (image_len, positions) = (g.in_h * g.in_w * g.channels, g.out_positions());
-    let table = TapTable::new(g);
+    let table = TapTable::of(g);
     for (p, grads) in dy.chunks_exact(g.channels).enumerate() {
         let n = p / positions;
         let offsets = table.at(p % positions);
