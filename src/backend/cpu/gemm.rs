@@ -279,14 +279,19 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
     let (tiles, panels) = (m.div_ceil(MR), n.div_ceil(NR));
     let most = 2 * m * k * n / MIN_PART_WORK;
     if tiles >= 32 || panels < 2 {
-        // Rows: each part packs all of B, which is cheap beside 16 micro-tiles of rows or
-        // more; many parts, so that threads finish the product together.
+        // Rows: B packed whole once, and every part reads it; many parts, so that threads
+        // finish the product together.
         let parts = threads::balanced_parts(most.min(tiles / 16), 16);
+        let packed = (parts > 1).then(|| pack_whole(b));
         threads::for_each_even_part(c, tiles, MR * n, parts, |part_tiles, c_part| {
             let r0 = part_tiles.start * MR;
             let a_part = a.row_range(r0, r0 + c_part.len() / n);
-            gemm_block(a_part, b, Out::new(c_part, n, bias), accumulate)
+            let out = Out::new(c_part, n, bias);
+            gemm_block(a_part, b, packed.as_deref(), out, accumulate)
         });
+        if let Some(packed) = packed {
+            super::buffers::give(packed);
+        }
     } else {
         // Few rows: columns, so that each part packs only its own columns of B (and reads
         // all of A: a few parts a thread).
@@ -295,7 +300,13 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
         let out = Out::new(c, n, bias);
         threads::for_each_part(n.div_ceil(cols), |p| {
             let (j0, j1) = (p * cols, ((p + 1) * cols).min(n));
-            gemm_block(a, b.col_range(j0, j1), out.columns_from(j0), accumulate)
+            gemm_block(
+                a,
+                b.col_range(j0, j1),
+                None,
+                out.columns_from(j0),
+                accumulate,
+            )
         });
     }
 }
@@ -393,7 +404,7 @@ fn gemm_split_k(
         let (j0, j1) = (strip * cols, ((strip + 1) * cols).min(n));
         let out = Out::shared(shared.sub(kp * m * n, (kp + 1) * m * n), n, None);
         let b = b.row_range(k0, k1).col_range(j0, j1);
-        gemm_block(a.col_range(k0, k1), b, out.columns_from(j0), false);
+        gemm_block(a.col_range(k0, k1), b, None, out.columns_from(j0), false);
     });
     // Rows of C in parts of at least 16 K additions, each summing its rows of every
     // partial product.
@@ -415,8 +426,9 @@ fn gemm_split_k(
     super::buffers::give(partial);
 }
 
-/// One thread's product: B packed block by block, every row of A against each block.
-fn gemm_block(a: AView, b: MatRef, out: Out<'_>, accumulate: bool) {
+/// One part's product: every row of A against B, block by block; B's blocks are packed
+/// here as they come, or taken from `packed` ([`pack_whole`]) when parts share them.
+fn gemm_block(a: AView, b: MatRef, packed: Option<&[f32]>, out: Out<'_>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     // One bounds check for every unchecked read of A below (each part checks its own view,
     // so a long offset table is scanned in parallel).
@@ -424,16 +436,27 @@ fn gemm_block(a: AView, b: MatRef, out: Out<'_>, accumulate: bool) {
         a.row_off.max(m) + a.col_off.max(k) < a.data.len(),
         "gemm: A's offsets reach past its data"
     );
-    PACK.with(|b_pack| {
-        let b_pack = &mut *b_pack.borrow_mut();
+    PACK.with(|own| {
+        let own = &mut *own.borrow_mut();
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
+            let len = |kc: usize| nc.div_ceil(NR) * NR * kc;
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
                 // The first block of k overwrites C unless we accumulate into it.
                 let add = accumulate || pc > 0;
                 let last = pc + kc == k;
-                pack_b(b, pc, kc, jc, nc, b_pack);
+                let b_pack: &[f32] = match packed {
+                    Some(whole) => &whole[jc * k + len(pc)..][..len(kc)],
+                    None => {
+                        // Every element is written, so the buffer is only ever grown.
+                        if own.len() < len(kc) {
+                            own.resize(len(kc), 0.0);
+                        }
+                        pack_b(b, pc, kc, jc, nc, &mut own[..len(kc)]);
+                        &own[..len(kc)]
+                    }
+                };
                 for ic in (0..m).step_by(MR) {
                     let tile = Tile {
                         out: &out,
@@ -449,15 +472,34 @@ fn gemm_block(a: AView, b: MatRef, out: Out<'_>, accumulate: bool) {
     });
 }
 
-/// Copies `B[pc..pc+kc, jc..jc+nc]` into panels of `NR` columns, each `kc × NR`; columns
-/// past the edge of B are zero.
-fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut Vec<f32>) {
-    let len = nc.div_ceil(NR) * kc * NR;
-    // Every element is written below, so the buffer is only ever grown, not cleared.
-    if out.len() < len {
-        out.resize(len, 0.0);
+/// All of B packed as [`gemm_block`] reads it: column blocks of `NC` in order, each its
+/// blocks of k in order, so block (jc, pc) starts at `jc·k + pc·⌈nc⌉` (nc rounded up to
+/// whole panels). Parts of rows that share it pack nothing.
+fn pack_whole(b: MatRef) -> Vec<f32> {
+    let (k, n) = (b.rows, b.cols);
+    let mut whole = super::buffers::take(n.div_ceil(NR) * NR * k);
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
+        let width = nc.div_ceil(NR) * NR;
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            pack_b(
+                b,
+                pc,
+                kc,
+                jc,
+                nc,
+                &mut whole[jc * k + pc * width..][..kc * width],
+            );
+        }
     }
-    for (p, panel) in out[..len].chunks_exact_mut(kc * NR).enumerate() {
+    whole
+}
+
+/// Copies `B[pc..pc+kc, jc..jc+nc]` into `out`, panels of `NR` columns, each `kc × NR`;
+/// columns past the edge of B are zero.
+fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
+    for (p, panel) in out.chunks_exact_mut(kc * NR).enumerate() {
         let j0 = jc + p * NR;
         let width = NR.min(jc + nc - j0);
         for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
