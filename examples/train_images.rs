@@ -29,15 +29,6 @@ fn usage(problem: &str) -> ! {
     std::process::exit(2)
 }
 
-/// The device as printed: the CPU with the number of threads its kernels run on.
-fn device_name(device: &Device, threads: usize) -> String {
-    match device {
-        Device::Cpu if threads == 1 => "CPU, 1 thread".into(),
-        Device::Cpu => format!("CPU, {threads} threads"),
-        gpu => gpu.describe(),
-    }
-}
-
 fn parse<T: std::str::FromStr>(flag: &str, value: Option<String>) -> T {
     value
         .and_then(|v| v.parse().ok())
@@ -160,7 +151,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         shape[2],
         dataset.classes(),
         dataset.class_names.join(", "),
-        device_name(&device, thread_count),
+        device.describe_with_threads(),
         trainer.splits.train.len(),
         trainer.splits.validation.len(),
         trainer.splits.test.len(),

@@ -34,15 +34,6 @@ fn usage(problem: &str) -> ! {
     std::process::exit(2)
 }
 
-/// The device as printed: the CPU with the number of threads its kernels run on.
-fn device_name(device: &Device, threads: usize) -> String {
-    match device {
-        Device::Cpu if threads == 1 => "CPU, 1 thread".into(),
-        Device::Cpu => format!("CPU, {threads} threads"),
-        gpu => gpu.describe(),
-    }
-}
-
 fn parse<T: std::str::FromStr>(flag: &str, value: Option<String>) -> T {
     value
         .and_then(|v| v.parse().ok())
@@ -172,7 +163,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{} on {} ({}): {} parameters, {} training / {} validation / {} test images, {} {}",
         preset.name(),
         builtin.display_name(),
-        device_name(&device, thread_count),
+        device.describe_with_threads(),
         trainer.model.param_count(),
         trainer.splits.train.len(),
         trainer.splits.validation.len(),

@@ -48,6 +48,16 @@ impl Device {
             Device::WebGpu(ctx) => format!("WebGPU: {}", ctx.adapter),
         }
     }
+
+    /// [`describe`](Device::describe), with the threads the CPU kernels run on now:
+    /// "CPU, 2 threads".
+    pub fn describe_with_threads(&self) -> String {
+        match (self, crate::backend::cpu::threads::threads()) {
+            (Device::Cpu, 1) => "CPU, 1 thread".into(),
+            (Device::Cpu, n) => format!("CPU, {n} threads"),
+            (gpu, _) => gpu.describe(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
