@@ -181,7 +181,8 @@ fn work(me: usize, generation: u32) -> u64 {
         loop {
             let word = block.load(Ordering::Acquire);
             if (word >> 48) as u16 != generation as u16 {
-                // A newer job: this one's parts have all finished.
+                // A newer job: this one's parts have all finished (so this thread ran none:
+                // the job could not finish before the count below).
                 return ran;
             }
             let (end, next) = ((word >> 24) & PART_MASK, word & PART_MASK);
@@ -204,8 +205,12 @@ fn work(me: usize, generation: u32) -> u64 {
             let job = unsafe { *(TEAM.job.load(Ordering::Relaxed) as *const Job) };
             run_part(job, part as usize);
             ran += 1;
-            TEAM.done.fetch_add(1, Ordering::Release);
         }
+    }
+    // Counted once, when the thread has found no part left to claim: a count per part
+    // would move the counter's cache line between the cores at every part.
+    if ran > 0 {
+        TEAM.done.fetch_add(ran as usize, Ordering::Release);
     }
     ran
 }
