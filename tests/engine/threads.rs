@@ -61,14 +61,17 @@ fn gemm_gives_the_same_bits_on_any_number_of_threads() {
     use trainer::backend::cpu::gemm::{gemm, gemm_bias, gemm_simd, MatRef};
     use trainer::random::Rng;
     let mut rng = Rng::new(5, 5);
-    // (m, k, n): rows split (B packed once for every part: also over several blocks of k
-    // and of columns, the last ones partial); columns split (few rows); k split in column
-    // strips (few rows, k of 512 or more: a dense layer's forward); k split (a weight
-    // gradient); tiny.
+    // (m, k, n): rows split (B packed once for every part, in parts of k: also over
+    // several blocks of k and of columns, the last ones partial); few rows but only 2
+    // panels (a dense layer's 10 outputs), split by rows too; columns split (few rows); k
+    // split in column strips (few rows, k of 512 or more: a dense layer's forward); k split
+    // (a weight gradient); tiny.
     for (m, k, n) in [
         (301, 67, 45),
         (130, 600, 1030),
         (784, 64, 128),
+        (64, 128, 10),
+        (128, 64, 10),
         (64, 300, 128),
         (64, 784, 128),
         (13, 777, 70),
@@ -120,6 +123,34 @@ fn gemm_gives_the_same_bits_on_any_number_of_threads() {
             run(2, Mode::Bias) == separate,
             "{m}×{k}×{n}: the fused bias differs from the product then the bias"
         );
+    }
+}
+
+/// Softmax cross-entropy shares its rows out over the threads and sums their terms in row
+/// order: the same loss and gradient bits with 1, 2 and 3 threads.
+#[test]
+fn softmax_cross_entropy_gives_the_same_bits_on_any_number_of_threads() {
+    let _turn = turn();
+    use trainer::backend::cpu::loss::softmax_cross_entropy;
+    use trainer::random::Rng;
+    let mut rng = Rng::new(3, 3);
+    let (rows, classes) = (203, 10);
+    let logits: Vec<f32> = (0..rows * classes).map(|_| rng.range(-8.0, 8.0)).collect();
+    let targets: Vec<f32> = (0..rows * classes)
+        .map(|i| f32::from(i % classes == (i / classes * 7) % classes))
+        .collect();
+    let run = |n: usize| {
+        threads::set_threads(n);
+        let mut grad = vec![0.0; rows * classes];
+        let loss = softmax_cross_entropy(&logits, &targets, classes, 0.1, &mut grad);
+        threads::set_threads(1);
+        let mut bits: Vec<u32> = grad.iter().map(|g| g.to_bits()).collect();
+        bits.push(loss.to_bits());
+        bits
+    };
+    let one = run(1);
+    for n in [2, 3] {
+        assert!(run(n) == one, "{n} threads differ");
     }
 }
 

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use super::{AView, MatRef, Offsets, Out, KC, MR, NC, NR};
 use crate::backend::cpu::simd::{F32x4, LANES};
+use crate::backend::cpu::threads;
 
 thread_local! {
     // The packing buffer, kept between calls: allocating it per call costs more than a small GEMM.
@@ -64,24 +65,34 @@ pub(super) fn gemm_block(
 }
 
 /// All of B packed as [`gemm_block`] reads it (see [`whole_block`]). Parts of rows that
-/// share it pack nothing.
+/// share it pack nothing. In parts along k over the threads, as an element-wise kernel
+/// shares out the rows of B it wrote (a layer's gradient): each thread packs rows it
+/// holds in its own cache.
 pub(super) fn pack_whole(b: MatRef) -> Vec<f32> {
     let (k, n) = (b.rows, b.cols);
     let mut whole = crate::backend::cpu::buffers::take(n.div_ceil(NR) * NR * k);
-    for jc in (0..n).step_by(NC) {
-        let nc = NC.min(n - jc);
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
-            pack_b(
-                b,
-                pc,
-                kc,
-                jc,
-                nc,
-                &mut whole[whole_block(k, jc, nc, pc, kc)],
-            );
+    let parts = threads::balanced_parts((k * n) >> 12, 1);
+    let shared = threads::SharedMut::new(&mut whole);
+    threads::for_each_part(parts, |part| {
+        let (r0, r1) = (k * part / parts, k * (part + 1) / parts);
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                let (from, to) = (r0.max(pc), r1.min(pc + kc));
+                if from >= to {
+                    continue;
+                }
+                let block = whole_block(k, jc, nc, pc, kc).start;
+                let panels = (0..nc.div_ceil(NR)).map(|p| {
+                    let at = block + p * kc * NR;
+                    // SAFETY: parts pack disjoint rows of k, so disjoint rows of each panel.
+                    unsafe { shared.range(at + (from - pc) * NR, at + (to - pc) * NR) }
+                });
+                pack_rows(b, from..to, jc, nc, panels);
+            }
         }
-    }
+    });
     whole
 }
 
@@ -97,19 +108,37 @@ fn whole_block(k: usize, jc: usize, nc: usize, pc: usize, kc: usize) -> std::ops
 /// Copies `B[pc..pc+kc, jc..jc+nc]` into `out`, panels of `NR` columns, each `kc × NR`;
 /// columns past the edge of B are zero.
 fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
-    for (p, panel) in out.chunks_exact_mut(kc * NR).enumerate() {
+    pack_rows(b, pc..pc + kc, jc, nc, out.chunks_exact_mut(kc * NR));
+}
+
+/// Copies rows `rows` of `B[.., jc..jc+nc]` into `panels`: each the rows' part of a panel
+/// of `NR` columns, one row after another; columns past the edge of B are zero.
+fn pack_rows<'o>(
+    b: MatRef,
+    rows: std::ops::Range<usize>,
+    jc: usize,
+    nc: usize,
+    panels: impl Iterator<Item = &'o mut [f32]>,
+) {
+    for (p, panel) in panels.enumerate() {
         let j0 = jc + p * NR;
         let width = NR.min(jc + nc - j0);
-        for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
-            let src = (pc + kk) * b.rs + j0 * b.cs;
-            if b.cs == 1 {
-                row[..width].copy_from_slice(&b.data[src..src + width]);
+        for (row, kk) in panel.chunks_exact_mut(NR).zip(rows.clone()) {
+            let src = kk * b.rs + j0 * b.cs;
+            // Whole rows of a panel, so that copies have a fixed length and compile to vector
+            // loads and stores (a copy of unknown length calls `memory.copy` in wasm, which
+            // costs more than the 32 bytes it moves).
+            let from: [f32; NR] = if b.cs == 1 && width == NR {
+                b.data[src..src + NR].try_into().expect("NR floats")
             } else {
-                for (j, v) in row[..width].iter_mut().enumerate() {
+                // The narrow last panel (zero past B's edge), or B transposed.
+                let mut from = [0.0; NR];
+                for (j, v) in from.iter_mut().enumerate().take(width) {
                     *v = b.data[src + j * b.cs];
                 }
-            }
-            row[width..].fill(0.0);
+                from
+            };
+            *<&mut [f32; NR]>::try_from(row).expect("NR floats") = from;
         }
     }
 }

@@ -274,10 +274,14 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
     }
     let (tiles, panels) = (m.div_ceil(MR), n.div_ceil(NR));
     let most = 2 * m * k * n / MIN_PART_WORK;
-    if tiles >= 32 || panels < 2 {
-        // Rows: B packed whole once, and every part reads it; many parts, so that threads
-        // finish the product together.
-        let parts = threads::balanced_parts(most.min(tiles / 16), 16);
+    if tiles >= 32 || panels <= 2 {
+        // Rows: B packed whole once, and every part reads it; 2 parts a thread, so that a
+        // thread held up leaves a part to the others (more parts only repeat each part's
+        // set-up). A narrow product (a dense layer's 10 outputs: 2 panels, the second
+        // mostly padding) goes by rows even when short, since by columns its parts would
+        // be 8 and 2 columns that cost the same.
+        let most_parts = if tiles >= 32 { tiles / 16 } else { tiles / 8 };
+        let parts = threads::balanced_parts(most.min(most_parts), 2);
         let packed = (parts > 1).then(|| pack_whole(b));
         threads::for_each_even_part(c, tiles, MR * n, parts, |part_tiles, c_part| {
             let r0 = part_tiles.start * MR;
@@ -387,9 +391,9 @@ fn gemm_split_k(
     // Every part gets some of k (`k_parts` leaves each at least 128).
     assert!((parts - 1) * per < k, "gemm: an empty part of k");
     // Each part of k in column strips too (which changes no sum), so that a thread held up
-    // in its last part leaves less for the others to wait on: about 4 parts a thread.
+    // in its last part leaves less for the others to wait on: about 2 parts a thread.
     let panels = n.div_ceil(NR);
-    let strips = (4 * threads::threads() / parts).clamp(1, panels);
+    let strips = (2 * threads::threads() / parts).clamp(1, panels);
     let cols = panels.div_ceil(strips) * NR;
     let strips = n.div_ceil(cols);
     let mut partial = crate::backend::cpu::buffers::take(parts * m * n);
