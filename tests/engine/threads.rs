@@ -61,17 +61,17 @@ fn gemm_gives_the_same_bits_on_any_number_of_threads() {
     use trainer::backend::cpu::gemm::{gemm, gemm_bias, gemm_simd, MatRef};
     use trainer::random::Rng;
     let mut rng = Rng::new(5, 5);
-    // (m, k, n): rows split (B packed once for every part, in parts of k: also over
-    // several blocks of k and of columns, the last ones partial); few rows but only 2
-    // panels (a dense layer's 10 outputs), split by rows too; columns split (few rows); k
-    // split in column strips (few rows, k of 512 or more: a dense layer's forward); k split
-    // (a weight gradient); tiny.
+    // (m, k, n): rows split (also over several blocks of k and of columns, the last ones
+    // partial); few rows but only 2 panels (a dense layer's 10 outputs), split by rows too;
+    // columns split (under 64 rows); k split in column strips (few rows, k of 512 or more:
+    // a dense layer's forward); k split (a weight gradient); tiny.
     for (m, k, n) in [
         (301, 67, 45),
         (130, 600, 1030),
         (784, 64, 128),
         (64, 128, 10),
         (128, 64, 10),
+        (40, 300, 128),
         (64, 300, 128),
         (64, 784, 128),
         (13, 777, 70),

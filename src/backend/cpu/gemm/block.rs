@@ -1,11 +1,10 @@
-//! One part of a product: B packed into panels (as it goes, or once for every part), and
-//! the register-blocked micro-kernel over rows of A against them.
+//! One part of a product: B packed into panels as it goes, and the register-blocked
+//! micro-kernel over rows of A against them.
 
 use std::cell::RefCell;
 
 use super::{AView, MatRef, Offsets, Out, KC, MR, NC, NR};
 use crate::backend::cpu::simd::{F32x4, LANES};
-use crate::backend::cpu::threads;
 
 thread_local! {
     // The packing buffer, kept between calls: allocating it per call costs more than a small GEMM.
@@ -13,14 +12,8 @@ thread_local! {
 }
 
 /// One part's product: every row of A against B, block by block; B's blocks are packed
-/// here as they come, or taken from `packed` ([`pack_whole`]) when parts share them.
-pub(super) fn gemm_block(
-    a: AView,
-    b: MatRef,
-    packed: Option<&[f32]>,
-    out: Out<'_>,
-    accumulate: bool,
-) {
+/// here as they come, into this thread's buffer.
+pub(super) fn gemm_block(a: AView, b: MatRef, out: Out<'_>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     // One bounds check for every unchecked read of A below (each part checks its own view,
     // so a long offset table is scanned in parallel).
@@ -37,18 +30,13 @@ pub(super) fn gemm_block(
                 // The first block of k overwrites C unless we accumulate into it.
                 let add = accumulate || pc > 0;
                 let last = pc + kc == k;
-                let b_pack: &[f32] = match packed {
-                    Some(whole) => &whole[whole_block(k, jc, nc, pc, kc)],
-                    None => {
-                        let len = whole_block(k, jc, nc, pc, kc).len();
-                        // Every element is written, so the buffer is only ever grown.
-                        if own.len() < len {
-                            own.resize(len, 0.0);
-                        }
-                        pack_b(b, pc, kc, jc, nc, &mut own[..len]);
-                        &own[..len]
-                    }
-                };
+                let len = nc.div_ceil(NR) * NR * kc;
+                // Every element is written, so the buffer is only ever grown.
+                if own.len() < len {
+                    own.resize(len, 0.0);
+                }
+                let b_pack = &mut own[..len];
+                pack_b(b, pc, kc, jc, nc, b_pack);
                 for ic in (0..m).step_by(MR) {
                     let tile = Tile {
                         out: &out,
@@ -64,67 +52,14 @@ pub(super) fn gemm_block(
     });
 }
 
-/// All of B packed as [`gemm_block`] reads it (see [`whole_block`]). Parts of rows that
-/// share it pack nothing. In parts along k over the threads, as an element-wise kernel
-/// shares out the rows of B it wrote (a layer's gradient): each thread packs rows it
-/// holds in its own cache.
-pub(super) fn pack_whole(b: MatRef) -> Vec<f32> {
-    let (k, n) = (b.rows, b.cols);
-    let mut whole = crate::backend::cpu::buffers::take(n.div_ceil(NR) * NR * k);
-    let parts = threads::balanced_parts((k * n) >> 12, 1);
-    let shared = threads::SharedMut::new(&mut whole);
-    threads::for_each_part(parts, |part| {
-        let (r0, r1) = (k * part / parts, k * (part + 1) / parts);
-        for jc in (0..n).step_by(NC) {
-            let nc = NC.min(n - jc);
-            for pc in (0..k).step_by(KC) {
-                let kc = KC.min(k - pc);
-                let (from, to) = (r0.max(pc), r1.min(pc + kc));
-                if from >= to {
-                    continue;
-                }
-                let block = whole_block(k, jc, nc, pc, kc).start;
-                let panels = (0..nc.div_ceil(NR)).map(|p| {
-                    let at = block + p * kc * NR;
-                    // SAFETY: parts pack disjoint rows of k, so disjoint rows of each panel.
-                    unsafe { shared.range(at + (from - pc) * NR, at + (to - pc) * NR) }
-                });
-                pack_rows(b, from..to, jc, nc, panels);
-            }
-        }
-    });
-    whole
-}
-
-/// Where block (jc, pc) of B, `nc` columns by `kc` deep, lies when all of B (`k` deep) is
-/// packed: column blocks of `NC` in order, each its blocks of k in order, `nc` rounded up
-/// to whole panels. A block packed on its own has the same length.
-fn whole_block(k: usize, jc: usize, nc: usize, pc: usize, kc: usize) -> std::ops::Range<usize> {
-    let width = nc.div_ceil(NR) * NR;
-    let start = jc * k + pc * width;
-    start..start + kc * width
-}
-
 /// Copies `B[pc..pc+kc, jc..jc+nc]` into `out`, panels of `NR` columns, each `kc × NR`;
 /// columns past the edge of B are zero.
 fn pack_b(b: MatRef, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
-    pack_rows(b, pc..pc + kc, jc, nc, out.chunks_exact_mut(kc * NR));
-}
-
-/// Copies rows `rows` of `B[.., jc..jc+nc]` into `panels`: each the rows' part of a panel
-/// of `NR` columns, one row after another; columns past the edge of B are zero.
-fn pack_rows<'o>(
-    b: MatRef,
-    rows: std::ops::Range<usize>,
-    jc: usize,
-    nc: usize,
-    panels: impl Iterator<Item = &'o mut [f32]>,
-) {
-    for (p, panel) in panels.enumerate() {
+    for (p, panel) in out.chunks_exact_mut(kc * NR).enumerate() {
         let j0 = jc + p * NR;
         let width = NR.min(jc + nc - j0);
-        for (row, kk) in panel.chunks_exact_mut(NR).zip(rows.clone()) {
-            let src = kk * b.rs + j0 * b.cs;
+        for (kk, row) in panel.chunks_exact_mut(NR).enumerate() {
+            let src = (pc + kk) * b.rs + j0 * b.cs;
             // Whole rows of a panel, so that copies have a fixed length and compile to vector
             // loads and stores (a copy of unknown length calls `memory.copy` in wasm, which
             // costs more than the 32 bytes it moves).

@@ -17,7 +17,7 @@ mod block;
 
 use super::simd::LANES;
 use super::threads;
-use block::{gemm_block, pack_whole};
+use block::gemm_block;
 
 /// Rows of C per micro-tile.
 pub const MR: usize = 4;
@@ -274,24 +274,20 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
     }
     let (tiles, panels) = (m.div_ceil(MR), n.div_ceil(NR));
     let most = 2 * m * k * n / MIN_PART_WORK;
-    if tiles >= 32 || panels <= 2 {
-        // Rows: B packed whole once, and every part reads it; 2 parts a thread, so that a
-        // thread held up leaves a part to the others (more parts only repeat each part's
-        // set-up). A narrow product (a dense layer's 10 outputs: 2 panels, the second
-        // mostly padding) goes by rows even when short, since by columns its parts would
-        // be 8 and 2 columns that cost the same.
+    if tiles >= 16 || panels <= 2 {
+        // Rows: one part a thread, each packing B for itself (as one thread does): parts of
+        // rows that shared one packed B, or more parts a thread, were slower per part, and
+        // the MLP's 2-thread step gained 5 µs without them. A narrow product (a dense
+        // layer's 10 outputs: 2 panels, the second mostly padding) goes by rows even when
+        // short, since by columns its parts would be 8 and 2 columns that cost the same.
         let most_parts = if tiles >= 32 { tiles / 16 } else { tiles / 8 };
-        let parts = threads::balanced_parts(most.min(most_parts), 2);
-        let packed = (parts > 1).then(|| pack_whole(b));
+        let parts = threads::balanced_parts(most.min(most_parts), 1);
         threads::for_each_even_part(c, tiles, MR * n, parts, |part_tiles, c_part| {
             let r0 = part_tiles.start * MR;
             let a_part = a.row_range(r0, r0 + c_part.len() / n);
             let out = Out::new(c_part, n, bias);
-            gemm_block(a_part, b, packed.as_deref(), out, accumulate)
+            gemm_block(a_part, b, out, accumulate)
         });
-        if let Some(packed) = packed {
-            crate::backend::cpu::buffers::give(packed);
-        }
     } else {
         // Few rows: columns, so that each part packs only its own columns of B (and reads
         // all of A: a few parts a thread).
@@ -300,13 +296,7 @@ fn gemm_into(a: AView, b: MatRef, c: &mut [f32], accumulate: bool, bias: Option<
         let out = Out::new(c, n, bias);
         threads::for_each_part(n.div_ceil(cols), |p| {
             let (j0, j1) = (p * cols, ((p + 1) * cols).min(n));
-            gemm_block(
-                a,
-                b.col_range(j0, j1),
-                None,
-                out.columns_from(j0),
-                accumulate,
-            )
+            gemm_block(a, b.col_range(j0, j1), out.columns_from(j0), accumulate)
         });
     }
 }
@@ -404,7 +394,7 @@ fn gemm_split_k(
         let (j0, j1) = (strip * cols, ((strip + 1) * cols).min(n));
         let out = Out::shared(shared.sub(kp * m * n, (kp + 1) * m * n), n, None);
         let b = b.row_range(k0, k1).col_range(j0, j1);
-        gemm_block(a.col_range(k0, k1), b, None, out.columns_from(j0), false);
+        gemm_block(a.col_range(k0, k1), b, out.columns_from(j0), false);
     });
     // Rows of C in parts of at least 16 K additions, each summing its rows of every
     // partial product.
